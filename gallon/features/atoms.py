@@ -1,0 +1,173 @@
+"""Atom featurizers: small typed callables `mol -> float32 array (n_atoms, len(featurizer))`.
+
+`rich` (default) one-hot encodes element, degree, formal charge, chirality, hydrogens, radical
+electrons, hybridisation, plus aromaticity, ring membership and ring sizes, mass and the atom's
+Crippen logP/MR and TPSA contributions. `pyg` reproduces PyG's `from_smiles` 9 integer features
+(as floats), which the GALLON reference code feeds its GCN and MLP.
+
+Every featurizer has `spec()`, a JSON-able dict that `build_atom_featurizer` turns back into
+the same featurizer: artifacts store the spec, never a pickled object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+from rdkit import Chem
+from rdkit.Chem import rdMolDescriptors
+
+HYBRIDIZATIONS = ("S", "SP", "SP2", "SP2D", "SP3", "SP3D", "SP3D2")
+
+
+class AtomFeaturizer(Protocol):
+    name: str
+
+    def __len__(self) -> int: ...
+
+    def __call__(self, mol: Chem.Mol) -> np.ndarray: ...
+
+    def spec(self) -> dict[str, Any]: ...
+
+
+def _lookup(choices: Sequence[int], lo: int, hi: int) -> np.ndarray:
+    """Table mapping raw values in [lo, hi] to the choice index; anything else to 'other'.
+
+    The table has one extra last entry ('other') that out-of-range values are sent to.
+    """
+    table = np.full(hi - lo + 2, len(choices), dtype=np.int64)
+    for i, value in enumerate(choices):
+        table[value - lo] = i
+    return table
+
+
+class RichAtomFeaturizer:
+    """One-hot categorical fields (each with an 'other' slot) plus binary and scalar fields."""
+
+    name = "rich"
+
+    def __init__(
+        self,
+        elements: Sequence[int] = (*range(1, 37), 53),
+        degrees: Sequence[int] = (0, 1, 2, 3, 4, 5),
+        formal_charges: Sequence[int] = (-2, -1, 0, 1, 2),
+        chiral_tags: Sequence[int] = (0, 1, 2, 3),
+        num_hs: Sequence[int] = (0, 1, 2, 3, 4),
+        radical_electrons: Sequence[int] = (0, 1, 2),
+        hybridizations: Sequence[str] = HYBRIDIZATIONS,
+        ring_sizes: Sequence[int] = (3, 4, 5, 6, 7, 8),
+        contributions: bool = True,
+    ) -> None:
+        self._params = dict(
+            elements=list(elements), degrees=list(degrees), formal_charges=list(formal_charges),
+            chiral_tags=list(chiral_tags), num_hs=list(num_hs),
+            radical_electrons=list(radical_electrons), hybridizations=list(hybridizations),
+            ring_sizes=list(ring_sizes), contributions=contributions,
+        )  # fmt: skip
+        hyb = [int(getattr(Chem.HybridizationType, h)) for h in hybridizations]
+        # (lookup table, offset of raw value) per categorical field, in raw-column order
+        self._fields = [
+            (_lookup(elements, 0, 200), 0),
+            (_lookup(degrees, 0, 16), 0),
+            (_lookup(formal_charges, -16, 16), 16),
+            (_lookup(chiral_tags, 0, 16), 0),
+            (_lookup(num_hs, 0, 16), 0),
+            (_lookup(radical_electrons, 0, 16), 0),
+            (_lookup(hyb, 0, 16), 0),
+        ]
+        sizes = [len(elements), len(degrees), len(formal_charges), len(chiral_tags), len(num_hs),
+                 len(radical_electrons), len(hyb)]  # fmt: skip
+        self._offsets = np.cumsum([0] + [s + 1 for s in sizes])
+        self._ring_sizes = {size: i for i, size in enumerate(ring_sizes)}
+        self._ring_offset = int(self._offsets[-1]) + 2  # after aromatic, in-ring
+        self._scalar_offset = self._ring_offset + len(ring_sizes) + 1  # +1: larger rings
+        self._contributions = contributions
+        self._dim = self._scalar_offset + 1 + (3 if contributions else 0)
+
+    def __len__(self) -> int:
+        return self._dim
+
+    def spec(self) -> dict[str, Any]:
+        return {"name": self.name, **self._params}
+
+    def __call__(self, mol: Chem.Mol) -> np.ndarray:
+        atoms = mol.GetAtoms()
+        raw = np.array(
+            [
+                (a.GetAtomicNum(), a.GetTotalDegree(), a.GetFormalCharge(), int(a.GetChiralTag()),
+                 a.GetTotalNumHs(), a.GetNumRadicalElectrons(), int(a.GetHybridization()),
+                 a.GetIsAromatic(), a.IsInRing())
+                for a in atoms
+            ],
+            dtype=np.int64,
+        ).reshape(-1, 9)  # fmt: skip
+        n = raw.shape[0]
+        out = np.zeros((n, self._dim), dtype=np.float32)
+        rows = np.arange(n)
+        for j, (table, shift) in enumerate(self._fields):
+            values = raw[:, j] + shift
+            values[(values < 0) | (values >= len(table))] = len(table) - 1
+            out[rows, self._offsets[j] + table[values]] = 1.0
+        out[:, self._offsets[-1]] = raw[:, 7]
+        out[:, self._offsets[-1] + 1] = raw[:, 8]
+        larger = len(self._ring_sizes)  # the slot for rings above the largest listed size
+        for ring in mol.GetRingInfo().AtomRings():
+            out[list(ring), self._ring_offset + self._ring_sizes.get(len(ring), larger)] = 1.0
+        out[:, self._scalar_offset] = [0.01 * a.GetMass() for a in atoms]
+        if self._contributions:
+            crippen = np.asarray(rdMolDescriptors._CalcCrippenContribs(mol), dtype=np.float32)
+            out[:, self._scalar_offset + 1] = crippen[:, 0]
+            out[:, self._scalar_offset + 2] = 0.1 * crippen[:, 1]
+            out[:, self._scalar_offset + 3] = 0.1 * np.asarray(
+                rdMolDescriptors._CalcTPSAContribs(mol), dtype=np.float32
+            )
+        return out
+
+
+class PygAtomFeaturizer:
+    """PyG `from_smiles` atom features: 9 integer codes used as floats (the GALLON reference)."""
+
+    name = "pyg"
+
+    def __init__(self) -> None:
+        from torch_geometric.utils.smiles import x_map
+
+        self._chirality = {name: i for i, name in enumerate(x_map["chirality"])}
+        self._hybridization = {name: i for i, name in enumerate(x_map["hybridization"])}
+        self._charge = {c: i for i, c in enumerate(x_map["formal_charge"])}
+
+    def __len__(self) -> int:
+        return 9
+
+    def spec(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def __call__(self, mol: Chem.Mol) -> np.ndarray:
+        rows = [
+            (a.GetAtomicNum(), self._chirality.get(str(a.GetChiralTag()), 0), a.GetTotalDegree(),
+             self._charge.get(a.GetFormalCharge(), 0), a.GetTotalNumHs(),
+             a.GetNumRadicalElectrons(), self._hybridization.get(str(a.GetHybridization()), 0),
+             int(a.GetIsAromatic()), int(a.IsInRing()))
+            for a in mol.GetAtoms()
+        ]  # fmt: skip
+        return np.asarray(rows, dtype=np.float32).reshape(-1, 9)
+
+
+ATOM_FEATURIZERS: dict[str, Callable[..., AtomFeaturizer]] = {
+    "rich": RichAtomFeaturizer,
+    "pyg": PygAtomFeaturizer,
+}
+
+
+def build_atom_featurizer(spec: str | dict[str, Any]) -> AtomFeaturizer:
+    """Featurizer from a registry name or a `spec()` dict."""
+    spec = {"name": spec} if isinstance(spec, str) else dict(spec)
+    name = spec.pop("name")
+    if name not in ATOM_FEATURIZERS:
+        from gallon.errors import ConfigError
+
+        raise ConfigError(
+            f"unknown atom featurizer '{name}'; choose one of {', '.join(ATOM_FEATURIZERS)}."
+        )
+    return ATOM_FEATURIZERS[name](**spec)

@@ -1,0 +1,82 @@
+"""Stage hand-off helpers: Parquet tables with declared columns, atomic writes, JSON.
+
+Every stage reads its inputs through `read_table(path, required=...)`, which names the file and
+the missing columns instead of failing later with a KeyError.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gallon.errors import InputError
+
+
+def require_columns(table: pa.Table, required: Iterable[str], what: str) -> None:
+    """Raise InputError naming every column of `required` that `table` lacks."""
+    missing = [c for c in required if c not in table.column_names]
+    if missing:
+        raise InputError(
+            f"{what} lacks column(s) {', '.join(missing)}; it has {', '.join(table.column_names)}."
+        )
+
+
+def read_table(path: str | Path, required: Iterable[str] = ()) -> pa.Table:
+    """Read a Parquet file or folder and check that it has the `required` columns."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"expected stage output {path} does not exist; run the stage that writes it.")
+    table = pq.read_table(path)
+    require_columns(table, required, str(path))
+    return table
+
+
+def _atomic_target(path: Path) -> tuple[int, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+
+
+def write_table(table: pa.Table, path: str | Path) -> Path:
+    """Write `table` to `path` atomically: readers never see a half-written file."""
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write text atomically."""
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_json(obj: Any, path: str | Path) -> Path:
+    return write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", path)
+
+
+def read_json(path: str | Path) -> Any:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"expected file {path} does not exist.")
+    return json.loads(path.read_text())

@@ -1,0 +1,41 @@
+"""A small model registry: `@register("gine")` on a class, `build_model({"name": "gine", ...})`.
+
+Every registered model maps a batch of graphs to `(out (B, num_tasks), h (B, embed_dim))`:
+raw outputs (logits or scaled regression values) and the pooled graph representation that
+representation distillation aligns. Its constructor takes keyword hyperparameters only, which
+are saved as `hparams.json` next to the weights.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from gallon.errors import ConfigError
+
+MODELS: dict[str, type[nn.Module]] = {}
+
+
+def register(name: str):
+    def wrap(cls: type[nn.Module]) -> type[nn.Module]:
+        if name in MODELS:
+            raise ValueError(f"model '{name}' is registered twice")
+        MODELS[name] = cls
+        cls.registry_name = name
+        return cls
+
+    return wrap
+
+
+def build_model(hparams: dict[str, Any]) -> nn.Module:
+    """Instantiate the registered model `hparams['name']` with the remaining keys."""
+    kwargs = dict(hparams)
+    name = kwargs.pop("name")
+    if name not in MODELS:
+        raise ConfigError(f"unknown model '{name}'; registered models: {', '.join(sorted(MODELS))}.")
+    return MODELS[name](**kwargs)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

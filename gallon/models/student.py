@@ -1,0 +1,32 @@
+"""The graph-free student: a per-atom MLP with pooling (no bonds, no message passing)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gallon.models.common import Readout
+from gallon.models.registry import register
+
+
+@register("atom_mlp")
+class AtomMLP(nn.Module):
+    """Per-atom Linear → ReLU → BatchNorm → dropout (× layers-1), a last Linear, pool, head.
+
+    The layer order follows GALLON's student; `edge_index` and `edge_attr` are accepted and
+    ignored so that every model shares one call signature.
+    """
+
+    def __init__(self, in_dim: int, num_tasks: int, hidden: int = 256, layers: int = 3,
+                 dropout: float = 0.1, pool: str = "mean", edge_dim: int = 0) -> None:  # fmt: skip
+        super().__init__()
+        dims = [in_dim] + [hidden] * layers
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers - 1))
+        self.dropout = nn.Dropout(dropout)
+        self.readout = Readout(hidden, num_tasks, pool, dropout)
+
+    def forward(self, x, edge_index, edge_attr, batch, num_graphs: int):
+        for linear, norm in zip(self.linears[:-1], self.norms):
+            x = self.dropout(norm(torch.relu(linear(x))))
+        return self.readout(self.linears[-1](x), batch, num_graphs)

@@ -1,0 +1,72 @@
+"""Report figures (matplotlib, Agg): learning curves, ROC or parity plot, model comparison bars."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.metrics import roc_curve  # noqa: E402
+
+
+def learning_curves(histories: dict[str, list[dict]], metric: str, path: Path) -> Path:
+    """Train loss and validation metric per epoch, one line per model (one seed)."""
+    fig, (ax_loss, ax_val) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for role, history in histories.items():
+        epochs = [h["epoch"] + 1 for h in history]
+        ax_loss.plot(epochs, [h.get("train_loss", np.nan) for h in history], label=role)
+        ax_val.plot(epochs, [h.get(f"val_{metric}", np.nan) for h in history], label=role)
+    ax_loss.set(xlabel="epoch", ylabel="train loss", yscale="log")
+    ax_val.set(xlabel="epoch", ylabel=f"validation {metric}")
+    ax_val.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def roc_or_parity(task: str, y: np.ndarray, preds: dict[str, np.ndarray], targets: list[str],
+                  path: Path) -> Path:  # fmt: skip
+    """Test-set ROC curves (classification, first task) or parity plot (regression)."""
+    fig, ax = plt.subplots(figsize=(4.6, 4.4))
+    mask = ~np.isnan(y[:, 0])
+    if task == "classification":
+        for role, p in preds.items():
+            if len(np.unique(y[mask, 0])) > 1:
+                fpr, tpr, _ = roc_curve(y[mask, 0], p[mask, 0])
+                ax.plot(fpr, tpr, label=role)
+        ax.plot([0, 1], [0, 1], "k:", lw=0.8)
+        ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC, {targets[0]}")
+    else:
+        for role, p in preds.items():
+            ax.scatter(y[mask, 0], p[mask, 0], s=8, alpha=0.6, label=role)
+        lo, hi = np.nanmin(y[mask, 0]), np.nanmax(y[mask, 0])
+        ax.plot([lo, hi], [lo, hi], "k:", lw=0.8)
+        ax.set(xlabel="measured", ylabel="predicted", title=f"parity, {targets[0][:40]}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def comparison_bars(models: dict[str, Any], metric: str, path: Path) -> Path:
+    """Test metric mean ± std over seeds per model."""
+    fig, ax = plt.subplots(figsize=(1.3 * len(models) + 2, 3.4))
+    names = list(models)
+    means = [models[n]["test"]["mean"] for n in names]
+    stds = [models[n]["test"]["std"] for n in names]
+    ax.bar(names, means, yerr=stds, capsize=4, color=plt.cm.tab10.colors[: len(names)])
+    lo = min(m - s for m, s in zip(means, stds))
+    hi = max(m + s for m, s in zip(means, stds))
+    pad = 0.15 * (hi - lo) + 1e-3
+    ax.set_ylim(max(0.0, lo - pad), hi + pad)
+    ax.set(ylabel=f"test {metric}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

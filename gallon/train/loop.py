@@ -1,0 +1,160 @@
+"""The training loop shared by every model (GNN teacher, plain MLP, distilled student).
+
+`run_loop(spec, session)` is pure PyTorch: the `session` supplies rank/world size, DDP wrapping,
+metric reporting, checkpoint save/restore. `gallon.train.ray_fit` gives it a Ray Train session;
+`LocalSession` runs it in-process (unit tests, debugging).
+
+A checkpoint holds the epoch, model+projection and optimizer state, the best weights so far, the
+early-stopping counter, the history and the RNG state, so a resumed run continues exactly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from gallon.evaluation.metrics import PRIMARY, evaluate, is_better, to_predictions
+from gallon.models import build_model
+from gallon.train.data import GraphSet, batches, load_graph_set, predict
+from gallon.train.objectives import Objective, TrainModule, resolve_terms
+
+logger = logging.getLogger(__name__)
+
+
+class Session(Protocol):
+    rank: int
+    world_size: int
+    device: torch.device
+
+    def wrap(self, module: torch.nn.Module) -> torch.nn.Module: ...
+
+    def restore(self) -> dict[str, Any] | None: ...
+
+    def report(self, metrics: dict[str, Any], state: dict[str, Any] | None) -> None: ...
+
+
+class LocalSession:
+    """Single process, no Ray: keeps the last saved state in memory."""
+
+    rank, world_size = 0, 1
+    device = torch.device("cpu")
+
+    def __init__(self) -> None:
+        self.saved: dict[str, Any] | None = None
+        self.reports: list[dict[str, Any]] = []
+
+    def wrap(self, module):
+        return module
+
+    def restore(self):
+        return self.saved
+
+    def report(self, metrics, state):
+        self.reports.append(metrics)
+        if state is not None:
+            self.saved = state
+
+
+def load_spec_data(spec: dict[str, Any]) -> GraphSet:
+    d = spec["data"]
+    return load_graph_set(d["features"], d["molecules"], d["splits"], d["atom_dim"], d["bond_dim"],
+                          spec["task"], d.get("teachers"))  # fmt: skip
+
+
+def build_train_module(spec: dict[str, Any], teacher_dims: dict[str, int]) -> TrainModule:
+    model = build_model(spec["model"])
+    dist = spec.get("distill") or {}
+    terms = resolve_terms(spec["task"], dist.get("kind", "auto"), dist.get("weights", {}), teacher_dims)
+    with torch.no_grad():  # the student's pooled size, read off a dummy forward
+        probe = torch.zeros(2, spec["model"]["in_dim"])
+        empty = torch.zeros(2, 0, dtype=torch.long)
+        edge = torch.zeros(0, spec["model"].get("edge_dim", 0))
+        model.eval()
+        _, h = model(probe, empty, edge, torch.zeros(2, dtype=torch.long), 1)
+    objective = Objective(spec["task"], terms, h.shape[1], dist.get("temperature", 1.0),
+                          dist.get("projection", "student"))  # fmt: skip
+    return TrainModule(model, objective)
+
+
+def score_split(model, gs: GraphSet, split: str, task: str, device=None) -> dict[str, Any]:
+    out, _ = predict(model, gs.graphs, gs.index[split], device=device)
+    pred = to_predictions(out, task, gs.y_mean, gs.y_std)
+    return evaluate(task, gs.y[gs.index[split]], pred)
+
+
+def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
+    """Train with early stopping on the validation metric; returns a small summary."""
+    tc, task, seed = spec["train"], spec["task"], int(spec["seed"])
+    torch.manual_seed(seed)
+    torch.set_num_threads(max(1, int(tc.get("cpus_per_worker", 1))))
+    gs = load_spec_data(spec)
+    module = build_train_module(spec, gs.teacher_dims)
+    ddp = session.wrap(module)
+    model = module.model
+    optimizer = torch.optim.Adam(ddp.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
+    metric = PRIMARY[task]
+    state: dict[str, Any] = {"epoch": 0, "best_value": None, "best_epoch": -1, "best_state": None,
+                             "bad_epochs": 0, "history": [], "resumed_from": []}  # fmt: skip
+    saved = session.restore()
+    if saved is not None:
+        module.load_state_dict(saved["module"])
+        optimizer.load_state_dict(saved["optimizer"])
+        torch.set_rng_state(saved["rng"])
+        state = {k: saved[k] for k in state}
+        state["resumed_from"] = [*state["resumed_from"], state["epoch"]]
+        logger.info("%s: resumed from checkpoint at epoch %d", spec["name"], state["epoch"])
+    train_pos = gs.index["train"]
+    for epoch in range(state["epoch"], tc["epochs"]):
+        t0 = time.perf_counter()
+        perm = train_pos[np.random.default_rng([seed, epoch]).permutation(len(train_pos))]
+        shard = perm[: len(perm) // session.world_size * session.world_size]
+        shard = shard[session.rank :: session.world_size]
+        ddp.train()
+        totals: dict[str, float] = {}
+        n_batches = 0
+        for batch in batches(gs.graphs, shard, tc["batch_size"]):
+            optimizer.zero_grad()
+            loss, parts = ddp(batch.to(session.device))
+            loss.backward()
+            optimizer.step()
+            n_batches += 1
+            for k, v in parts.items():
+                totals[k] = totals.get(k, 0.0) + v
+        val = score_split(model, gs, "val", task, session.device)
+        value = val[metric]
+        if is_better(metric, value, state["best_value"]) or state["best_state"] is None:
+            state.update(best_value=value, best_epoch=epoch, bad_epochs=0,
+                         best_state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()})  # fmt: skip
+        else:
+            state["bad_epochs"] += 1
+        record = {"epoch": epoch, **{f"train_{k}": v / max(n_batches, 1) for k, v in totals.items()},
+                  f"val_{metric}": value, "seconds": time.perf_counter() - t0}  # fmt: skip
+        state["history"].append(record)
+        state["epoch"] = epoch + 1
+        stop = state["bad_epochs"] >= tc["patience"] or state["epoch"] >= tc["epochs"]
+        if session.rank == 0:
+            logger.info(
+                "%s epoch %d/%d loss %.4f val_%s %.4f best %.4f@%d%s", spec["name"], epoch + 1,
+                tc["epochs"], record.get("train_loss", float("nan")), metric, value,
+                state["best_value"] if state["best_value"] is not None else float("nan"),
+                state["best_epoch"] + 1, " (early stop)" if stop and state["epoch"] < tc["epochs"] else "",
+            )  # fmt: skip
+        checkpoint = stop or state["epoch"] % tc["checkpoint_every"] == 0
+        full = None
+        if checkpoint:
+            full = {**state, "module": module.state_dict(), "optimizer": optimizer.state_dict(),
+                    "rng": torch.get_rng_state()}  # fmt: skip
+        session.report({"epoch": state["epoch"], f"val_{metric}": value, "stop": stop}, full)
+        if stop:
+            break
+    return {
+        "best_epoch": state["best_epoch"] + 1,
+        "best_value": state["best_value"],
+        "epochs_run": state["epoch"],
+        "resumed_from": state["resumed_from"],
+        "history": state["history"],
+    }

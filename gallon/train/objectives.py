@@ -1,0 +1,116 @@
+"""Training objectives: masked supervised loss plus any number of teacher terms.
+
+    loss = sup(y) + Σ_teachers weight · term(student, teacher)
+
+Terms (per teacher):
+- label, classification: KL(p_teacher ‖ p_student) per task, Bernoulli with temperature τ,
+  averaged over tasks and molecules, times τ² (equals the paper's 2-class softmax KL for 1 task).
+- label, regression: MSE between student and teacher outputs (both in scaled target units).
+- representation: MSE between the pooled student representation and the teacher's pooled
+  representation (z-scored on train), through a learned linear map W on the student side
+  (default, FitNets-style) or on the teacher side as the reference code does for the LM.
+Missing labels (NaN) are masked out of the supervised loss; teachers still give soft targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class TeacherTerm:
+    """One distillation term: which teacher, how strong, and which kind of alignment."""
+
+    teacher: str  # e.g. "gnn", "lm": batch attributes t_<teacher>_out / t_<teacher>_h
+    weight: float
+    kind: str  # "label" | "representation"
+    teacher_dim: int = 0  # pooled representation size (representation terms)
+
+
+def resolve_terms(task: str, kind: str, weights: dict[str, float], dims: dict[str, int]) -> list[TeacherTerm]:
+    """Expand the config's distill.kind ('auto' | 'label' | 'representation' | 'both')."""
+    if kind == "auto":
+        kinds = ["label"] if task == "classification" else ["representation"]
+    elif kind == "both":
+        kinds = ["label", "representation"]
+    else:
+        kinds = [kind]
+    return [
+        TeacherTerm(name, w, k, dims.get(name, 0))
+        for name, w in weights.items()
+        if w > 0
+        for k in kinds
+    ]
+
+
+def supervised_loss(out: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
+    """Masked BCE-with-logits (classification) or MSE (regression); out, y: (B, T), NaN = missing."""
+    mask = ~torch.isnan(y)
+    if not mask.any():
+        return out.sum() * 0.0
+    target = torch.where(mask, y, torch.zeros_like(y))
+    if task == "classification":
+        per = F.binary_cross_entropy_with_logits(out, target, reduction="none")
+    else:
+        per = (out - target) ** 2
+    return per[mask].mean()
+
+
+def bernoulli_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, tau: float) -> torch.Tensor:
+    """Mean over (B, T) of KL(Bern(σ(t/τ)) ‖ Bern(σ(s/τ))), times τ²."""
+    s, t = student_logits / tau, teacher_logits / tau
+    p = torch.sigmoid(t)
+    kl = p * (F.logsigmoid(t) - F.logsigmoid(s)) + (1 - p) * (F.logsigmoid(-t) - F.logsigmoid(-s))
+    return kl.mean() * tau * tau
+
+
+class Objective(nn.Module):
+    """Holds the learned projections of representation terms; call it on a batch's outputs."""
+
+    def __init__(self, task: str, terms: list[TeacherTerm], student_dim: int,
+                 temperature: float = 1.0, projection: str = "student") -> None:  # fmt: skip
+        super().__init__()
+        self.task, self.terms, self.tau, self.projection = task, list(terms), temperature, projection
+        self.maps = nn.ModuleDict()
+        for term in self.terms:
+            if term.kind == "representation":
+                dims = (student_dim, term.teacher_dim)
+                self.maps[term.teacher] = nn.Linear(*(dims if projection == "student" else dims[::-1]))
+
+    def forward(self, out: torch.Tensor, h: torch.Tensor, batch) -> tuple[torch.Tensor, dict[str, float]]:
+        loss = supervised_loss(out, batch.y, self.task)
+        parts = {"sup": float(loss.detach())}
+        for term in self.terms:
+            if term.kind == "label":
+                target = getattr(batch, f"t_{term.teacher}_out")
+                if self.task == "classification":
+                    value = bernoulli_kl(out, target, self.tau)
+                else:
+                    value = F.mse_loss(out, target)
+            else:
+                target = getattr(batch, f"t_{term.teacher}_h")
+                proj = self.maps[term.teacher]
+                if self.projection == "student":
+                    value = F.mse_loss(proj(h), target)
+                else:
+                    value = F.mse_loss(h, proj(target))
+            parts[f"{term.teacher}_{term.kind}"] = float(value.detach())
+            loss = loss + term.weight * value
+        parts["loss"] = float(loss.detach())
+        return loss, parts
+
+
+class TrainModule(nn.Module):
+    """Model + objective as one module, so DDP syncs the projections' gradients too."""
+
+    def __init__(self, model: nn.Module, objective: Objective) -> None:
+        super().__init__()
+        self.model, self.objective = model, objective
+
+    def forward(self, batch):
+        out, h = self.model(batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs)
+        return self.objective(out, h, batch)

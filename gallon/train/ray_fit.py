@@ -1,0 +1,120 @@
+"""Thin Ray Train wrapper around `run_loop`: a `TorchTrainer` per model and seed.
+
+Checkpoints go to `<storage>/<name>/` every `checkpoint_every` epochs; `FailureConfig` restarts a
+crashed worker group, which then resumes from the latest checkpoint. With num_workers > 1 the
+model is wrapped in DDP (gloo on CPU). The driver gets back the best weights and a summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gallon.train.loop import run_loop
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_FILE = "state.pt"
+CRASH_ENV = "GALLON_INJECT_CRASH"  # "<name>:<epoch>": tests inject one worker crash this way
+
+
+@dataclass
+class FitResult:
+    best_state: dict[str, torch.Tensor]
+    summary: dict[str, Any]
+
+
+class RaySession:
+    """The `Session` a Ray Train worker gives `run_loop`."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        import ray.train
+        import ray.train.torch
+
+        ctx = ray.train.get_context()
+        self.rank, self.world_size = ctx.get_world_rank(), ctx.get_world_size()
+        self.device = ray.train.torch.get_device()
+        self._spec = spec
+        self._crash = spec.get("inject_crash")
+
+    def wrap(self, module):
+        import ray.train.torch
+
+        return ray.train.torch.prepare_model(module)
+
+    def restore(self):
+        import ray.train
+
+        checkpoint = ray.train.get_checkpoint()
+        if checkpoint is None:
+            return None
+        with checkpoint.as_directory() as path:
+            return torch.load(Path(path) / CHECKPOINT_FILE, weights_only=True)
+
+    def report(self, metrics, state):
+        import ray.train
+
+        if state is not None and self.rank == 0:
+            with tempfile.TemporaryDirectory() as tmp:
+                torch.save(state, Path(tmp) / CHECKPOINT_FILE)
+                ray.train.report(metrics, checkpoint=ray.train.Checkpoint.from_directory(tmp))
+        else:
+            ray.train.report(metrics)
+        self._maybe_crash(metrics["epoch"])
+
+    def _maybe_crash(self, epoch: int) -> None:
+        if not self._crash or self.rank != 0 or epoch != self._crash["epoch"]:
+            return
+        marker = Path(self._crash["marker"])
+        if not marker.exists():  # crash once: the restarted worker must get past this epoch
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(str(epoch))
+            raise RuntimeError(f"injected crash after epoch {epoch} ({CRASH_ENV})")
+
+
+def _train_fn(spec: dict[str, Any]) -> dict[str, Any]:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return run_loop(spec, RaySession(spec))
+
+
+def _crash_request(name: str, storage: Path) -> dict[str, Any] | None:
+    request = os.environ.get(CRASH_ENV, "")
+    target, _, epoch = request.rpartition(":")
+    if not request or target != name:
+        return None
+    return {"epoch": int(epoch), "marker": str(storage / name / "crash_injected")}
+
+
+def fit(spec: dict[str, Any], storage: str | Path, name: str) -> FitResult:
+    """Train one model on Ray Train; returns its best (validation) weights and a summary."""
+    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
+    tc = spec["train"]
+    storage = Path(storage).resolve()
+    spec = {**spec, "name": name, "inject_crash": _crash_request(name, storage)}
+    trainer = TorchTrainer(
+        _train_fn,
+        train_loop_config=spec,
+        scaling_config=ScalingConfig(
+            num_workers=tc["num_workers"],
+            use_gpu=tc["use_gpu"],
+            resources_per_worker={"CPU": tc["cpus_per_worker"]},
+        ),
+        run_config=RunConfig(
+            name=name,
+            storage_path=str(storage),
+            failure_config=FailureConfig(max_failures=tc["max_failures"]),
+            checkpoint_config=CheckpointConfig(num_to_keep=2),
+        ),
+    )
+    result = trainer.fit()
+    with result.checkpoint.as_directory() as path:
+        state = torch.load(Path(path) / CHECKPOINT_FILE, weights_only=True)
+    return FitResult(best_state=state["best_state"], summary=result.return_value or {})
