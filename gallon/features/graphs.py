@@ -113,9 +113,10 @@ def graph_arrays(table: pa.Table, atom_dim: int, bond_dim: int) -> list[tuple[np
     """Unflatten a features table into per-molecule (x, edge_index, edge_attr) numpy arrays."""
     n_atoms = table.column("num_atoms").to_numpy()
     n_edges = table.column("num_edges").to_numpy()
-    x_all = table.column("x").combine_chunks().flatten().to_numpy()
+    # one writable copy each (Arrow buffers are read-only; torch.from_numpy wants writable)
+    x_all = np.array(table.column("x").combine_chunks().flatten().to_numpy())
     ei_all = table.column("edge_index").combine_chunks().flatten().to_numpy()
-    ea_all = table.column("edge_attr").combine_chunks().flatten().to_numpy()
+    ea_all = np.array(table.column("edge_attr").combine_chunks().flatten().to_numpy())
     x_off = np.concatenate([[0], np.cumsum(n_atoms)])
     e_off = np.concatenate([[0], np.cumsum(n_edges)])
     out = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,6 +36,12 @@ class Session(Protocol):
     def restore(self) -> dict[str, Any] | None: ...
 
     def report(self, metrics: dict[str, Any], state: dict[str, Any] | None) -> None: ...
+
+
+@dataclass
+class FitResult:
+    best_state: dict[str, torch.Tensor]  # the model's weights at the best validation epoch
+    summary: dict[str, Any]  # run_loop's return value
 
 
 class LocalSession:
@@ -158,3 +165,10 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
         "resumed_from": state["resumed_from"],
         "history": state["history"],
     }
+
+
+def fit_local(spec: dict[str, Any], storage: Any = None, name: str = "model") -> FitResult:
+    """Train in this process without Ray (unit tests, quick experiments); same loop, same result."""
+    session = LocalSession()
+    summary = run_loop({**spec, "name": name}, session)
+    return FitResult(session.saved["best_state"], summary)

@@ -10,24 +10,17 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from gallon.train.loop import run_loop
+from gallon.train.loop import FitResult, run_loop
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = "state.pt"
 CRASH_ENV = "GALLON_INJECT_CRASH"  # "<name>:<epoch>": tests inject one worker crash this way
-
-
-@dataclass
-class FitResult:
-    best_state: dict[str, torch.Tensor]
-    summary: dict[str, Any]
 
 
 class RaySession:

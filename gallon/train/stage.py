@@ -114,14 +114,16 @@ def _split_labels(gs: GraphSet) -> list[str]:
     return labels.tolist()
 
 
-def train_role(role_name: str, seed: int, ctx: RunContext) -> ModelRun:
-    """Train one role for one seed on Ray Train; write predictions, artifact and history."""
-    from gallon.train.ray_fit import fit
+def train_role(role_name: str, seed: int, ctx: RunContext, fitter: Callable | None = None) -> ModelRun:
+    """Train one role for one seed (on Ray Train unless another `fitter` is injected, e.g.
+    `gallon.train.loop.fit_local`); write predictions, artifact and history."""
+    if fitter is None:
+        from gallon.train.ray_fit import fit as fitter
 
     role = ROLES[role_name]
     spec = build_spec(role, ctx, seed)
     name = f"{role.name}_seed{seed}"
-    result = fit(spec, ctx.out / "checkpoints", name)
+    result = fitter(spec, ctx.out / "checkpoints", name)
     model = build_model(spec["model"])
     model.load_state_dict(result.best_state)
     gs = ctx.graphs()
