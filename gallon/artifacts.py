@@ -22,8 +22,9 @@ from gallon.io import read_json, write_json
 WEIGHTS, HPARAMS, FEATURIZER = "model.safetensors", "hparams.json", "featurizer.json"
 
 
-def save_artifact(path: Path, model: torch.nn.Module, hparams: dict[str, Any],
-                  feature_spec: dict[str, Any]) -> Path:  # fmt: skip
+def save_artifact(
+    path: Path, model: torch.nn.Module, hparams: dict[str, Any], feature_spec: dict[str, Any]
+) -> Path:
     """Write the three files; `hparams` holds 'model' (registry kwargs), 'task', 'targets', ..."""
     from safetensors.torch import save_file
 
@@ -61,27 +62,40 @@ class Predictor:
         from gallon.evaluation.metrics import to_predictions
 
         with torch.no_grad():
-            out, _ = self.model(batch.x, batch.edge_index, batch.edge_attr, batch.batch,
-                                batch.num_graphs)  # fmt: skip
+            out, _ = self.model(
+                batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs
+            )
         mean, std = self.hparams.get("y_mean"), self.hparams.get("y_std")
-        return to_predictions(out.numpy(), self.task, None if mean is None else np.asarray(mean),
-                              None if std is None else np.asarray(std))  # fmt: skip
+        return to_predictions(
+            out.numpy(),
+            self.task,
+            None if mean is None else np.asarray(mean),
+            None if std is None else np.asarray(std),
+        )
 
-    def predict(self, smiles: Sequence[str], batch_size: int = 1024) -> tuple[np.ndarray, list[str | None]]:
+    def predict(
+        self, smiles: Sequence[str], batch_size: int = 1024
+    ) -> tuple[np.ndarray, list[str | None]]:
         """Predict for SMILES; returns ((N, T) with NaN rows where invalid, reason per row)."""
         from gallon.features.graphs import featurize_smiles, graph_arrays
         from gallon.train.data import graphs_from_arrays
 
-        table, (bad_rows, _, reasons) = featurize_smiles(range(len(smiles)), smiles, self.featurizer)
+        table, (bad_rows, _, reasons) = featurize_smiles(
+            range(len(smiles)), smiles, self.featurizer
+        )
         out = np.full((len(smiles), len(self.targets)), np.nan)
         why: list[str | None] = [None] * len(smiles)
         for row, reason in zip(bad_rows, reasons):
             why[row] = reason
-        graphs = graphs_from_arrays(graph_arrays(table, self.featurizer.atom_dim, self.featurizer.bond_dim))
+        graphs = graphs_from_arrays(
+            graph_arrays(table, self.featurizer.atom_dim, self.featurizer.bond_dim)
+        )
         ok = table.column("row").to_numpy()
         from gallon.train.data import batches
 
-        preds = [self.predict_graphs(b) for b in batches(graphs, np.arange(len(graphs)), batch_size)]
+        preds = [
+            self.predict_graphs(b) for b in batches(graphs, np.arange(len(graphs)), batch_size)
+        ]
         if preds:
             out[ok] = np.concatenate(preds)
         return out, why
@@ -95,7 +109,9 @@ def load_artifact(path: str | Path) -> Predictor:
 
     path = Path(path)
     if not is_artifact(path):
-        raise InputError(f"{path} is not a model folder (needs {WEIGHTS}, {HPARAMS}, {FEATURIZER}).")
+        raise InputError(
+            f"{path} is not a model folder (needs {WEIGHTS}, {HPARAMS}, {FEATURIZER})."
+        )
     hparams = read_json(path / HPARAMS)
     model = build_model(hparams["model"])
     model.load_state_dict(load_file(str(path / WEIGHTS)))
@@ -108,9 +124,13 @@ def find_artifacts(path: str | Path) -> list[Path]:
     path = Path(path)
     if is_artifact(path):
         return [path]
-    found = sorted(p for p in path.iterdir() if p.is_dir() and is_artifact(p)) if path.is_dir() else []
+    found = (
+        sorted(p for p in path.iterdir() if p.is_dir() and is_artifact(p)) if path.is_dir() else []
+    )
     if not found:
-        raise InputError(f"no model found at {path}: expected {HPARAMS} there or in its subfolders.")
+        raise InputError(
+            f"no model found at {path}: expected {HPARAMS} there or in its subfolders."
+        )
     return found
 
 

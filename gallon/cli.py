@@ -21,25 +21,45 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "jobs" / "configs" / "
 
 def base_parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--config", action="append", default=[], metavar="YAML",
-                   help="config file(s), merged in order over the defaults")
-    p.add_argument("--set", action="append", default=[], dest="overrides", metavar="KEY=VALUE",
-                   help="override one config key, e.g. --set distill.alpha=0.5")
-    p.add_argument("--dataset", help="bundled dataset name (bbbp, esol, ...) or a .csv/.parquet path")
+    p.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="YAML",
+        help="config file(s), merged in order over the defaults",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="overrides",
+        metavar="KEY=VALUE",
+        help="override one config key, e.g. --set distill.alpha=0.5",
+    )
+    p.add_argument(
+        "--dataset", help="bundled dataset name (bbbp, esol, ...) or a .csv/.parquet path"
+    )
     p.add_argument("--smiles-column", help="SMILES column of a user file")
     p.add_argument("--targets", help="comma-separated label column(s) of a user file")
     p.add_argument("--task", choices=("classification", "regression"))
     p.add_argument("--seeds", help="comma-separated seeds, e.g. 0,1,2")
     p.add_argument("--out", help="run folder (default runs/<dataset>-<timestamp>)")
     p.add_argument("-q", "--quiet", action="store_true", help="only warnings and the summary")
-    return p  # fmt: skip
+    return p
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """Defaults ← --config files ← the flags above ← --set overrides."""
     extra: dict[str, Any] = {}
-    data = {k: v for k, v in (("dataset", args.dataset), ("smiles_column", args.smiles_column),
-                              ("task", args.task)) if v is not None}  # fmt: skip
+    data = {
+        k: v
+        for k, v in (
+            ("dataset", args.dataset),
+            ("smiles_column", args.smiles_column),
+            ("task", args.task),
+        )
+        if v is not None
+    }
     if args.targets:
         data["targets"] = [t.strip() for t in args.targets.split(",") if t.strip()]
     if data:
@@ -56,14 +76,21 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def run_folder(cfg: Config, name: str) -> Path:
-    out = Path(cfg.run.out) if cfg.run.out else Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = (
+        Path(cfg.run.out)
+        if cfg.run.out
+        else Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    )
     out.mkdir(parents=True, exist_ok=True)
     return out.resolve()
 
 
 def setup_logging(quiet: bool = False) -> None:
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")  # fmt: skip
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
 
 
 def exits_cleanly(main: Callable[..., int | None]) -> Callable[..., int]:

@@ -32,7 +32,9 @@ def read_table(path: str | Path, required: Iterable[str] = ()) -> pa.Table:
     """Read a Parquet file or folder and check that it has the `required` columns."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"expected stage output {path} does not exist; run the stage that writes it.")
+        raise InputError(
+            f"expected stage output {path} does not exist; run the stage that writes it."
+        )
     table = pq.read_table(path)
     require_columns(table, required, str(path))
     return table

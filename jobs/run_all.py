@@ -1,9 +1,9 @@
-"""Run GALLON end to end: prepare → featurize → GNN teacher → plain MLP → distilled student → report.
+"""Run GALLON end to end: prepare → featurize → GNN → plain MLP → distilled student → report.
 
-    python jobs/run_all.py                       # BBBP on a local Ray, default config
-    python jobs/run_all.py --dataset esol --seeds 0,1,2
-    python jobs/run_all.py --dataset my.csv --smiles-column smi --targets y --task regression
-    ray job submit --working-dir . -- python jobs/run_all.py --config jobs/configs/gpu.yaml
+python jobs/run_all.py                       # BBBP on a local Ray, default config
+python jobs/run_all.py --dataset esol --seeds 0,1,2
+python jobs/run_all.py --dataset my.csv --smiles-column smi --targets y --task regression
+ray job submit --working-dir . -- python jobs/run_all.py --config jobs/configs/gpu.yaml
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ import time
 
 import pyarrow as pa
 
-from gallon.cli import base_parser, config_from_args, exits_cleanly, init_ray, run_folder, setup_logging
+from gallon.cli import (
+    base_parser,
+    config_from_args,
+    exits_cleanly,
+    init_ray,
+    run_folder,
+    setup_logging,
+)
 from gallon.config import dump_yaml
 from gallon.data.prepare import prepare, write_prepared
 from gallon.evaluation.summary import format_table, summarize_runs
@@ -48,14 +55,20 @@ def main(argv: list[str] | None = None) -> int:
     runs = [train_role(role, seed, ctx) for seed in cfg.run.seeds for role in ROLES]
 
     metrics = summarize_runs(
-        runs, prepared.info.to_dict(), {"method": cfg.split.method, **prepared.splits},
-        n_molecules=len(ctx.graphs().graphs), n_rejected=len(errors), seeds=list(cfg.run.seeds),
-    )  # fmt: skip
+        runs,
+        prepared.info.to_dict(),
+        {"method": cfg.split.method, **prepared.splits},
+        n_molecules=len(ctx.graphs().graphs),
+        n_rejected=len(errors),
+        seeds=list(cfg.run.seeds),
+    )
     metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
     write_json(metrics, out / "metrics.json")
     write_report(out, metrics)
-    print(f"\n{prepared.info.name} ({metrics['task']}, {metrics['split']} split, "
-          f"{metrics['n_molecules']} molecules, {metrics['n_rejected']} rejected)")  # fmt: skip
+    print(
+        f"\n{prepared.info.name} ({metrics['task']}, {metrics['split']} split, "
+        f"{metrics['n_molecules']} molecules, {metrics['n_rejected']} rejected)"
+    )
     print(format_table(metrics))
     print(f"run folder: {out}  ({metrics['wall_seconds']} s)")
     return 0

@@ -45,11 +45,14 @@ def _convert(value: Any, tp: Any, key: str, base: Any = None) -> Any:
             raise ConfigError(f"config key '{key}' must be one of {choices}, got {value!r}.")
         return value
     if origin is tuple:
+        variadic = len(args) == 2 and args[1] is Ellipsis
         if isinstance(value, str):  # "--set run.seeds=0,1,2"
             value = [yaml.safe_load(v) for v in value.split(",") if v.strip()]
+        elif variadic and not isinstance(value, (list, tuple)):  # "--set run.seeds=0"
+            value = [value]
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"config key '{key}' must be a list, got {_describe(value)}.")
-        if len(args) == 2 and args[1] is Ellipsis:
+        if variadic:
             return tuple(_convert(v, args[0], f"{key}[{i}]") for i, v in enumerate(value))
         if len(value) != len(args):
             raise ConfigError(f"config key '{key}' must have {len(args)} items, got {len(value)}.")

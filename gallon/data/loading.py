@@ -80,7 +80,9 @@ def read_dataset(cfg: DataConfig) -> tuple[DatasetInfo, pd.DataFrame]:
     if smiles_column is None:
         found = [c for c in df.columns if str(c).lower() == "smiles"]
         if not found:
-            raise InputError(f"dataset file {path} has no 'smiles' column; name it with --smiles-column.")
+            raise InputError(
+                f"dataset file {path} has no 'smiles' column; name it with --smiles-column."
+            )
         smiles_column = found[0]
     missing = [c for c in (smiles_column, *targets) if c not in df.columns]
     if missing:

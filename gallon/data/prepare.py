@@ -47,9 +47,13 @@ def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
                 "use more molecules or other split sizes."
             )
     logger.info(
-        "%s: %d molecules (%d rows dropped), split %s %d/%d/%d", info.name, len(rows), len(errors),
-        split.method, *(len(splits[n]) for n in SPLIT_NAMES),
-    )  # fmt: skip
+        "%s: %d molecules (%d rows dropped), split %s %d/%d/%d",
+        info.name,
+        len(rows),
+        len(errors),
+        split.method,
+        *(len(splits[n]) for n in SPLIT_NAMES),
+    )
     return Prepared(info, molecules, errors, splits, len(df))
 
 
@@ -57,11 +61,18 @@ def write_prepared(prepared: Prepared, split: SplitConfig, out: Path) -> None:
     write_table(prepared.molecules, out / "molecules.parquet")
     write_table(prepared.errors, out / "errors.parquet")
     write_json(
-        {"method": split.method, "sizes": list(split.sizes), "seed": split.seed,
-         "ids": "data-row ids of the input file (0-based, header excluded)", **prepared.splits},
+        {
+            "method": split.method,
+            "sizes": list(split.sizes),
+            "seed": split.seed,
+            "ids": "data-row ids of the input file (0-based, header excluded)",
+            **prepared.splits,
+        },
         out / "splits.json",
-    )  # fmt: skip
-    write_json({**prepared.info.to_dict(), "n_input_rows": prepared.n_input_rows}, out / "dataset.json")
+    )
+    write_json(
+        {**prepared.info.to_dict(), "n_input_rows": prepared.n_input_rows}, out / "dataset.json"
+    )
 
 
 def read_splits(path: Path) -> dict[str, list[int]]:

@@ -61,21 +61,37 @@ SIDER_TASKS = (
     "Injury, poisoning and procedural complications",
 )
 TOX21_TASKS = (
-    "NR-AR", "NR-AR-LBD", "NR-AhR", "NR-Aromatase", "NR-ER", "NR-ER-LBD", "NR-PPAR-gamma",
-    "SR-ARE", "SR-ATAD5", "SR-HSE", "SR-MMP", "SR-p53",
-)  # fmt: skip
+    "NR-AR",
+    "NR-AR-LBD",
+    "NR-AhR",
+    "NR-Aromatase",
+    "NR-ER",
+    "NR-ER-LBD",
+    "NR-PPAR-gamma",
+    "SR-ARE",
+    "SR-ATAD5",
+    "SR-HSE",
+    "SR-MMP",
+    "SR-p53",
+)
 
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
         DatasetSpec("bbbp", "bbbp.csv.gz", "smiles", ("p_np",), "classification"),
         DatasetSpec("bace", "bace.csv.gz", "smiles", ("Class",), "classification"),
-        DatasetSpec("clintox", "clintox.csv.gz", "smiles", ("FDA_APPROVED", "CT_TOX"), "classification"),
+        DatasetSpec(
+            "clintox", "clintox.csv.gz", "smiles", ("FDA_APPROVED", "CT_TOX"), "classification"
+        ),
         DatasetSpec("hiv", "hiv.csv.gz", "smiles", ("HIV_active",), "classification"),
         DatasetSpec("sider", "sider.csv.gz", "smiles", SIDER_TASKS, "classification"),
         DatasetSpec("tox21", "tox21.csv.gz", "smiles", TOX21_TASKS, "classification"),
         DatasetSpec(
-            "esol", "esol.csv.gz", "smiles", ("measured log solubility in mols per litre",), "regression"
+            "esol",
+            "esol.csv.gz",
+            "smiles",
+            ("measured log solubility in mols per litre",),
+            "regression",
         ),
         DatasetSpec("freesolv", "freesolv.csv.gz", "smiles", ("expt",), "regression"),
         DatasetSpec("lipophilicity", "lipophilicity.csv.gz", "smiles", ("exp",), "regression"),

@@ -8,17 +8,19 @@ R², per task then averaged.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 from sklearn.metrics import roc_auc_score
 
 PRIMARY = {"classification": "roc_auc", "regression": "rmse"}
 HIGHER_IS_BETTER = {"roc_auc": True, "rmse": False}
 
 
-def to_predictions(out: np.ndarray, task: str, mean: np.ndarray | None = None,
-                   std: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+def to_predictions(
+    out: np.ndarray, task: str, mean: np.ndarray | None = None, std: np.ndarray | None = None
+) -> np.ndarray:
     """Raw model outputs (N, T) → probabilities (classification) or target units (regression)."""
     if task == "classification":
-        return 1.0 / (1.0 + np.exp(-out))
+        return expit(out)
     return out * std + mean if mean is not None else out
 
 

@@ -11,8 +11,14 @@ from gallon.train.stage import ModelRun
 EXTRA = {"classification": (), "regression": ("mae", "r2")}
 
 
-def summarize_runs(runs: list[ModelRun], info: dict[str, Any], splits: dict[str, Any],
-                   n_molecules: int, n_rejected: int, seeds: list[int]) -> dict[str, Any]:  # fmt: skip
+def summarize_runs(
+    runs: list[ModelRun],
+    info: dict[str, Any],
+    splits: dict[str, Any],
+    n_molecules: int,
+    n_rejected: int,
+    seeds: list[int],
+) -> dict[str, Any]:
     """{"dataset", "task", "metric", "split", "n_molecules", "n_rejected", "seeds", "models"}.
 
     models[role][split] = {"mean", "std", "per_seed"} of the primary metric; extra metrics
@@ -25,7 +31,10 @@ def summarize_runs(runs: list[ModelRun], info: dict[str, Any], splits: dict[str,
     models: dict[str, Any] = {}
     for role, role_runs in by_role.items():
         role_runs.sort(key=lambda r: r.seed)
-        entry: dict[str, Any] = {"seeds": [r.seed for r in role_runs], "parameters": role_runs[0].parameters}
+        entry: dict[str, Any] = {
+            "seeds": [r.seed for r in role_runs],
+            "parameters": role_runs[0].parameters,
+        }
         for split in ("val", "test"):
             entry[split] = summarize([r.metrics[split][metric] for r in role_runs])
         entry["extra"] = {

@@ -60,11 +60,16 @@ class RichAtomFeaturizer:
         contributions: bool = True,
     ) -> None:
         self._params = dict(
-            elements=list(elements), degrees=list(degrees), formal_charges=list(formal_charges),
-            chiral_tags=list(chiral_tags), num_hs=list(num_hs),
-            radical_electrons=list(radical_electrons), hybridizations=list(hybridizations),
-            ring_sizes=list(ring_sizes), contributions=contributions,
-        )  # fmt: skip
+            elements=list(elements),
+            degrees=list(degrees),
+            formal_charges=list(formal_charges),
+            chiral_tags=list(chiral_tags),
+            num_hs=list(num_hs),
+            radical_electrons=list(radical_electrons),
+            hybridizations=list(hybridizations),
+            ring_sizes=list(ring_sizes),
+            contributions=contributions,
+        )
         hyb = [int(getattr(Chem.HybridizationType, h)) for h in hybridizations]
         # (lookup table, offset of raw value) per categorical field, in raw-column order
         self._fields = [
@@ -76,8 +81,15 @@ class RichAtomFeaturizer:
             (_lookup(radical_electrons, 0, 16), 0),
             (_lookup(hyb, 0, 16), 0),
         ]
-        sizes = [len(elements), len(degrees), len(formal_charges), len(chiral_tags), len(num_hs),
-                 len(radical_electrons), len(hyb)]  # fmt: skip
+        sizes = [
+            len(elements),
+            len(degrees),
+            len(formal_charges),
+            len(chiral_tags),
+            len(num_hs),
+            len(radical_electrons),
+            len(hyb),
+        ]
         self._offsets = np.cumsum([0] + [s + 1 for s in sizes])
         self._ring_sizes = {size: i for i, size in enumerate(ring_sizes)}
         self._ring_offset = int(self._offsets[-1]) + 2  # after aromatic, in-ring
@@ -95,13 +107,21 @@ class RichAtomFeaturizer:
         atoms = mol.GetAtoms()
         raw = np.array(
             [
-                (a.GetAtomicNum(), a.GetTotalDegree(), a.GetFormalCharge(), int(a.GetChiralTag()),
-                 a.GetTotalNumHs(), a.GetNumRadicalElectrons(), int(a.GetHybridization()),
-                 a.GetIsAromatic(), a.IsInRing())
+                (
+                    a.GetAtomicNum(),
+                    a.GetTotalDegree(),
+                    a.GetFormalCharge(),
+                    int(a.GetChiralTag()),
+                    a.GetTotalNumHs(),
+                    a.GetNumRadicalElectrons(),
+                    int(a.GetHybridization()),
+                    a.GetIsAromatic(),
+                    a.IsInRing(),
+                )
                 for a in atoms
             ],
             dtype=np.int64,
-        ).reshape(-1, 9)  # fmt: skip
+        ).reshape(-1, 9)
         n = raw.shape[0]
         out = np.zeros((n, self._dim), dtype=np.float32)
         rows = np.arange(n)
@@ -145,12 +165,19 @@ class PygAtomFeaturizer:
 
     def __call__(self, mol: Chem.Mol) -> np.ndarray:
         rows = [
-            (a.GetAtomicNum(), self._chirality.get(str(a.GetChiralTag()), 0), a.GetTotalDegree(),
-             self._charge.get(a.GetFormalCharge(), 0), a.GetTotalNumHs(),
-             a.GetNumRadicalElectrons(), self._hybridization.get(str(a.GetHybridization()), 0),
-             int(a.GetIsAromatic()), int(a.IsInRing()))
+            (
+                a.GetAtomicNum(),
+                self._chirality.get(str(a.GetChiralTag()), 0),
+                a.GetTotalDegree(),
+                self._charge.get(a.GetFormalCharge(), 0),
+                a.GetTotalNumHs(),
+                a.GetNumRadicalElectrons(),
+                self._hybridization.get(str(a.GetHybridization()), 0),
+                int(a.GetIsAromatic()),
+                int(a.IsInRing()),
+            )
             for a in mol.GetAtoms()
-        ]  # fmt: skip
+        ]
         return np.asarray(rows, dtype=np.float32).reshape(-1, 9)
 
 

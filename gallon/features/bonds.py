@@ -34,12 +34,18 @@ class BondFeaturizer:
         bonds = mol.GetBonds()
         raw = np.array(
             [
-                (b.GetBeginAtomIdx(), b.GetEndAtomIdx(), int(b.GetBondType()),
-                 b.GetIsConjugated(), b.IsInRing(), int(b.GetStereo()))
+                (
+                    b.GetBeginAtomIdx(),
+                    b.GetEndAtomIdx(),
+                    int(b.GetBondType()),
+                    b.GetIsConjugated(),
+                    b.IsInRing(),
+                    int(b.GetStereo()),
+                )
                 for b in bonds
             ],
             dtype=np.int64,
-        ).reshape(-1, 6)  # fmt: skip
+        ).reshape(-1, 6)
         n = raw.shape[0]
         attr = np.zeros((n, self._dim), dtype=np.float32)
         rows = np.arange(n)

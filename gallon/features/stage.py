@@ -38,7 +38,9 @@ class FeaturizeBatch:
             return ok
         errors = error_rows(bad_rows, bad_smiles, "featurize", reasons)
         empty = {c: pa.nulls(len(errors), ok.schema.field(c).type) for c in FEATURE_COLUMNS[1:]}
-        bad = pa.table({"row": errors["row"], **empty, "smiles": errors["smiles"], "error": errors["reason"]})
+        bad = pa.table(
+            {"row": errors["row"], **empty, "smiles": errors["smiles"], "error": errors["reason"]}
+        )
         return pa.concat_tables([ok, bad.cast(ok.schema)])
 
 
@@ -67,7 +69,9 @@ def _keep(failed: bool):
     return select
 
 
-def featurize(molecules_path: Path, out: Path, atoms: str, batch_size: int, concurrency: int) -> FeatureSet:
+def featurize(
+    molecules_path: Path, out: Path, atoms: str, batch_size: int, concurrency: int
+) -> FeatureSet:
     """Featurise every molecule on Ray Data.
 
     Writes out/features/ (Parquet shards, `FEATURE_COLUMNS`) and out/features.json (the feature
@@ -77,20 +81,28 @@ def featurize(molecules_path: Path, out: Path, atoms: str, batch_size: int, conc
 
     molecules = read_table(molecules_path, ("row", "smiles")).select(["row", "smiles"])
     spec = GraphFeaturizer(atoms).spec()
-    ds = ray.data.from_arrow(molecules).map_batches(
-        FeaturizeBatch,
-        fn_constructor_kwargs={"atoms": spec["atoms"]},
-        batch_size=batch_size,
-        batch_format="pyarrow",
-        concurrency=concurrency,
-    ).materialize()
+    ds = (
+        ray.data.from_arrow(molecules)
+        .map_batches(
+            FeaturizeBatch,
+            fn_constructor_kwargs={"atoms": spec["atoms"]},
+            batch_size=batch_size,
+            batch_format="pyarrow",
+            concurrency=concurrency,
+        )
+        .materialize()
+    )
     path = out / "features"
     if path.exists():  # never mix shards of an earlier attempt into this one
         shutil.rmtree(path)
     ds.map_batches(_keep(False), batch_format="pyarrow").write_parquet(str(path))
     failed = ds.map_batches(_keep(True), batch_format="pyarrow").take_all()
-    errors = error_rows([r["row"] for r in failed], [r["smiles"] for r in failed], "featurize",
-                        [r["error"] for r in failed]).cast(ERROR_SCHEMA)  # fmt: skip
+    errors = error_rows(
+        [r["row"] for r in failed],
+        [r["smiles"] for r in failed],
+        "featurize",
+        [r["error"] for r in failed],
+    ).cast(ERROR_SCHEMA)
     write_json(spec, out / "features.json")
     if len(errors):
         logger.warning("featurize: %d molecules failed (see errors.parquet)", len(errors))

@@ -16,7 +16,9 @@ def pool_graphs(h: torch.Tensor, batch: torch.Tensor, num_graphs: int, kind: str
     if kind == "sum":
         return global_add_pool(h, batch, num_graphs)
     if kind == "mean_sum":
-        return torch.cat([global_mean_pool(h, batch, num_graphs), global_add_pool(h, batch, num_graphs)], 1)
+        return torch.cat(
+            [global_mean_pool(h, batch, num_graphs), global_add_pool(h, batch, num_graphs)], 1
+        )
     raise ValueError(f"unknown pool '{kind}'; choose one of {POOLS}")
 
 

@@ -15,15 +15,25 @@ from gallon.models.registry import register
 
 
 def _mlp(dim_in: int, dim: int) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(dim_in, dim), nn.BatchNorm1d(dim), nn.ReLU(), nn.Linear(dim, dim))
+    return nn.Sequential(
+        nn.Linear(dim_in, dim), nn.BatchNorm1d(dim), nn.ReLU(), nn.Linear(dim, dim)
+    )
 
 
 @register("gcn")
 class GCN(nn.Module):
     """GALLON's teacher: GCNConv → BatchNorm → ReLU → dropout, last conv linear, mean pool."""
 
-    def __init__(self, in_dim: int, num_tasks: int, hidden: int = 32, layers: int = 3,
-                 dropout: float = 0.3, pool: str = "mean", edge_dim: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        in_dim: int,
+        num_tasks: int,
+        hidden: int = 32,
+        layers: int = 3,
+        dropout: float = 0.3,
+        pool: str = "mean",
+        edge_dim: int = 0,
+    ) -> None:
         super().__init__()
         dims = [in_dim] + [hidden] * layers
         self.convs = nn.ModuleList(GCNConv(a, b) for a, b in zip(dims[:-1], dims[1:]))
@@ -41,8 +51,9 @@ class GCN(nn.Module):
 class _GINBase(nn.Module):
     """Atom encoder, `layers` residual GIN-style convolutions with BatchNorm, readout."""
 
-    def __init__(self, in_dim: int, num_tasks: int, hidden: int, layers: int, dropout: float,
-                 pool: str) -> None:  # fmt: skip
+    def __init__(
+        self, in_dim: int, num_tasks: int, hidden: int, layers: int, dropout: float, pool: str
+    ) -> None:
         super().__init__()
         self.encoder = nn.Linear(in_dim, hidden)
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers))
@@ -63,10 +74,20 @@ class _GINBase(nn.Module):
 class GIN(_GINBase):
     """GIN (Xu et al. 2019) on atom features only."""
 
-    def __init__(self, in_dim: int, num_tasks: int, hidden: int = 128, layers: int = 3,
-                 dropout: float = 0.1, pool: str = "mean", edge_dim: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        in_dim: int,
+        num_tasks: int,
+        hidden: int = 128,
+        layers: int = 3,
+        dropout: float = 0.1,
+        pool: str = "mean",
+        edge_dim: int = 0,
+    ) -> None:
         super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool)
-        self.convs = nn.ModuleList(GINConv(_mlp(hidden, hidden), train_eps=True) for _ in range(layers))
+        self.convs = nn.ModuleList(
+            GINConv(_mlp(hidden, hidden), train_eps=True) for _ in range(layers)
+        )
 
     def _conv(self, i, x, edge_index, edge_attr):
         return self.convs[i](x, edge_index)
@@ -76,8 +97,16 @@ class GIN(_GINBase):
 class GINE(_GINBase):
     """GIN with bond features added to messages (Hu et al. 2020): the default teacher."""
 
-    def __init__(self, in_dim: int, num_tasks: int, edge_dim: int, hidden: int = 128,
-                 layers: int = 3, dropout: float = 0.1, pool: str = "mean") -> None:  # fmt: skip
+    def __init__(
+        self,
+        in_dim: int,
+        num_tasks: int,
+        edge_dim: int,
+        hidden: int = 128,
+        layers: int = 3,
+        dropout: float = 0.1,
+        pool: str = "mean",
+    ) -> None:
         super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool)
         self.convs = nn.ModuleList(
             GINEConv(_mlp(hidden, hidden), train_eps=True, edge_dim=edge_dim) for _ in range(layers)

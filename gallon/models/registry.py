@@ -33,7 +33,9 @@ def build_model(hparams: dict[str, Any]) -> nn.Module:
     kwargs = dict(hparams)
     name = kwargs.pop("name")
     if name not in MODELS:
-        raise ConfigError(f"unknown model '{name}'; registered models: {', '.join(sorted(MODELS))}.")
+        raise ConfigError(
+            f"unknown model '{name}'; registered models: {', '.join(sorted(MODELS))}."
+        )
     return MODELS[name](**kwargs)
 
 

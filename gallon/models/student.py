@@ -17,8 +17,16 @@ class AtomMLP(nn.Module):
     ignored so that every model shares one call signature.
     """
 
-    def __init__(self, in_dim: int, num_tasks: int, hidden: int = 256, layers: int = 3,
-                 dropout: float = 0.1, pool: str = "mean", edge_dim: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        in_dim: int,
+        num_tasks: int,
+        hidden: int = 256,
+        layers: int = 3,
+        dropout: float = 0.1,
+        pool: str = "mean",
+        edge_dim: int = 0,
+    ) -> None:
         super().__init__()
         dims = [in_dim] + [hidden] * layers
         self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))

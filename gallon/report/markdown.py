@@ -19,7 +19,9 @@ def _fmt(entry: dict[str, float]) -> str:
 
 def results_table(metrics: dict[str, Any]) -> list[str]:
     metric = metrics["metric"]
-    extra = sorted({k for m in metrics["models"].values() for k in m.get("extra", {}).get("test", {})})
+    extra = sorted(
+        {k for m in metrics["models"].values() for k in m.get("extra", {}).get("test", {})}
+    )
     head = ["model", f"val {metric}", f"test {metric}", *[f"test {e}" for e in extra], "parameters"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for role, m in metrics["models"].items():
@@ -34,8 +36,12 @@ def error_summary(errors: pa.Table) -> list[str]:
     if len(errors) == 0:
         return ["No input row was rejected."]
     counts = Counter(zip(errors.column("stage").to_pylist(), errors.column("reason").to_pylist()))
-    lines = [f"{len(errors)} rows were rejected (all listed in `errors.parquet`):", "",
-             "| stage | reason | rows |", "|---|---|---|"]  # fmt: skip
+    lines = [
+        f"{len(errors)} rows were rejected (all listed in `errors.parquet`):",
+        "",
+        "| stage | reason | rows |",
+        "|---|---|---|",
+    ]
     for (stage, reason), n in counts.most_common(10):
         lines.append(f"| {stage} | {reason.replace('|', '/')} | {n} |")
     if len(counts) > 10:
@@ -43,7 +49,9 @@ def error_summary(errors: pa.Table) -> list[str]:
     return lines
 
 
-def write_report(out: Path, metrics: dict[str, Any], extra_sections: list[str] | None = None) -> Path:
+def write_report(
+    out: Path, metrics: dict[str, Any], extra_sections: list[str] | None = None
+) -> Path:
     """Write report.md with a results table, figures, rejected rows and extra sections."""
     figures = out / "figures"
     figures.mkdir(exist_ok=True)
@@ -55,7 +63,9 @@ def write_report(out: Path, metrics: dict[str, Any], extra_sections: list[str] |
     molecules = read_table(out / "molecules.parquet", ("row", "y"))
     label_of = dict(zip(molecules.column("row").to_pylist(), molecules.column("y").to_pylist()))
     for role in roles:
-        table = read_table(out / "predictions" / role / f"seed_{seed}.parquet", ("row", "split", "prediction"))
+        table = read_table(
+            out / "predictions" / role / f"seed_{seed}.parquet", ("row", "split", "prediction")
+        )
         test = table.filter(pa.compute.equal(table.column("split"), "test"))
         preds[role] = np.asarray(test.column("prediction").to_pylist(), dtype=float)
         y = np.asarray([label_of[r] for r in test.column("row").to_pylist()], dtype=float)
@@ -68,7 +78,8 @@ def write_report(out: Path, metrics: dict[str, Any], extra_sections: list[str] |
         f"- task: {task} ({len(metrics['targets'])} target(s): {', '.join(metrics['targets'][:5])}"
         f"{' …' if len(metrics['targets']) > 5 else ''}); metric: {metric}",
         f"- molecules: {metrics['n_molecules']} used, {metrics['n_rejected']} rejected",
-        f"- split: {metrics['split']}, train/val/test = {sizes['train']}/{sizes['val']}/{sizes['test']}",
+        f"- split: {metrics['split']}, train/val/test = "
+        f"{sizes['train']}/{sizes['val']}/{sizes['test']}",
         f"- seeds: {', '.join(map(str, metrics['seeds']))} (mean ± sample std over seeds)",
         "",
         "## Results",
@@ -79,20 +90,28 @@ def write_report(out: Path, metrics: dict[str, Any], extra_sections: list[str] |
         "",
         "![comparison](figures/comparison.png)",
         "",
-        f"![learning curves](figures/learning_curves.png)  ",
+        "![learning curves](figures/learning_curves.png)  ",
         f"Learning curves, seed {seed}.",
         "",
-        f"![test predictions](figures/test_predictions.png)  ",
+        "![test predictions](figures/test_predictions.png)  ",
         f"Test set, seed {seed}.",
         "",
         "## Rejected input",
         "",
         *error_summary(read_table(out / "errors.parquet")),
     ]
-    skipped = {r: m["skipped_test_tasks"] for r, m in metrics["models"].items() if m.get("skipped_test_tasks")}
+    skipped = {
+        r: m["skipped_test_tasks"]
+        for r, m in metrics["models"].items()
+        if m.get("skipped_test_tasks")
+    }
     if skipped:
         first = next(iter(skipped.values()))
-        lines += ["", f"Tasks with a single class in the test split (skipped in ROC-AUC): {', '.join(first)}."]
+        lines += [
+            "",
+            "Tasks with a single class in the test split (skipped in ROC-AUC): "
+            f"{', '.join(first)}.",
+        ]
     for section in extra_sections or []:
         lines += ["", section]
     return write_text("\n".join(lines) + "\n", out / "report.md")

@@ -29,8 +29,9 @@ def learning_curves(histories: dict[str, list[dict]], metric: str, path: Path) -
     return path
 
 
-def roc_or_parity(task: str, y: np.ndarray, preds: dict[str, np.ndarray], targets: list[str],
-                  path: Path) -> Path:  # fmt: skip
+def roc_or_parity(
+    task: str, y: np.ndarray, preds: dict[str, np.ndarray], targets: list[str], path: Path
+) -> Path:
     """Test-set ROC curves (classification, first task) or parity plot (regression)."""
     fig, ax = plt.subplots(figsize=(4.6, 4.4))
     mask = ~np.isnan(y[:, 0])
@@ -40,7 +41,9 @@ def roc_or_parity(task: str, y: np.ndarray, preds: dict[str, np.ndarray], target
                 fpr, tpr, _ = roc_curve(y[mask, 0], p[mask, 0])
                 ax.plot(fpr, tpr, label=role)
         ax.plot([0, 1], [0, 1], "k:", lw=0.8)
-        ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC, {targets[0]}")
+        ax.set(
+            xlabel="false positive rate", ylabel="true positive rate", title=f"ROC, {targets[0]}"
+        )
     else:
         for role, p in preds.items():
             ax.scatter(y[mask, 0], p[mask, 0], s=8, alpha=0.6, label=role)

@@ -77,7 +77,9 @@ def load_graph_set(
         t_rows = table.column("row").to_numpy()
         missing = np.setdiff1d(rows, t_rows)
         if len(missing):
-            raise InputError(f"teacher outputs {path} lack {len(missing)} molecules, e.g. row {missing[0]}.")
+            raise InputError(
+                f"teacher outputs {path} lack {len(missing)} molecules, e.g. row {missing[0]}."
+            )
         pos = np.searchsorted(t_rows, rows)
         emb = _list_column(table, "embedding")[pos].astype(np.float32)
         mu, sd = emb[index["train"]].mean(0), emb[index["train"]].std(0)
@@ -113,8 +115,13 @@ def batches(graphs: list[Data], order: np.ndarray, batch_size: int):
 
 
 @torch.no_grad()
-def predict(model: torch.nn.Module, graphs: list[Data], positions: np.ndarray | None = None,
-            batch_size: int = 512, device=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def predict(
+    model: torch.nn.Module,
+    graphs: list[Data],
+    positions: np.ndarray | None = None,
+    batch_size: int = 512,
+    device=None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Model in eval mode over graphs → (raw outputs (N, T), pooled representations (N, D))."""
     model.eval()
     order = np.arange(len(graphs)) if positions is None else positions

@@ -10,6 +10,7 @@ early-stopping counter, the history and the RNG state, so a resumed run continue
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass
@@ -62,28 +63,42 @@ class LocalSession:
 
     def report(self, metrics, state):
         self.reports.append(metrics)
-        if state is not None:
-            self.saved = state
+        if state is not None:  # a copy, as a checkpoint on disk would be
+            self.saved = copy.deepcopy(state)
 
 
 def load_spec_data(spec: dict[str, Any]) -> GraphSet:
     d = spec["data"]
-    return load_graph_set(d["features"], d["molecules"], d["splits"], d["atom_dim"], d["bond_dim"],
-                          spec["task"], d.get("teachers"))  # fmt: skip
+    return load_graph_set(
+        d["features"],
+        d["molecules"],
+        d["splits"],
+        d["atom_dim"],
+        d["bond_dim"],
+        spec["task"],
+        d.get("teachers"),
+    )
 
 
 def build_train_module(spec: dict[str, Any], teacher_dims: dict[str, int]) -> TrainModule:
     model = build_model(spec["model"])
     dist = spec.get("distill") or {}
-    terms = resolve_terms(spec["task"], dist.get("kind", "auto"), dist.get("weights", {}), teacher_dims)
+    terms = resolve_terms(
+        spec["task"], dist.get("kind", "auto"), dist.get("weights", {}), teacher_dims
+    )
     with torch.no_grad():  # the student's pooled size, read off a dummy forward
         probe = torch.zeros(2, spec["model"]["in_dim"])
         empty = torch.zeros(2, 0, dtype=torch.long)
         edge = torch.zeros(0, spec["model"].get("edge_dim", 0))
         model.eval()
         _, h = model(probe, empty, edge, torch.zeros(2, dtype=torch.long), 1)
-    objective = Objective(spec["task"], terms, h.shape[1], dist.get("temperature", 1.0),
-                          dist.get("projection", "student"))  # fmt: skip
+    objective = Objective(
+        spec["task"],
+        terms,
+        h.shape[1],
+        dist.get("temperature", 1.0),
+        dist.get("projection", "student"),
+    )
     return TrainModule(model, objective)
 
 
@@ -104,8 +119,15 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
     model = module.model
     optimizer = torch.optim.Adam(ddp.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
     metric = PRIMARY[task]
-    state: dict[str, Any] = {"epoch": 0, "best_value": None, "best_epoch": -1, "best_state": None,
-                             "bad_epochs": 0, "history": [], "resumed_from": []}  # fmt: skip
+    state: dict[str, Any] = {
+        "epoch": 0,
+        "best_value": None,
+        "best_epoch": -1,
+        "best_state": None,
+        "bad_epochs": 0,
+        "history": [],
+        "resumed_from": [],
+    }
     saved = session.restore()
     if saved is not None:
         module.load_state_dict(saved["module"])
@@ -134,27 +156,45 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
         val = score_split(model, gs, "val", task, session.device)
         value = val[metric]
         if is_better(metric, value, state["best_value"]) or state["best_state"] is None:
-            state.update(best_value=value, best_epoch=epoch, bad_epochs=0,
-                         best_state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()})  # fmt: skip
+            state.update(
+                best_value=value,
+                best_epoch=epoch,
+                bad_epochs=0,
+                best_state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+            )
         else:
             state["bad_epochs"] += 1
-        record = {"epoch": epoch, **{f"train_{k}": v / max(n_batches, 1) for k, v in totals.items()},
-                  f"val_{metric}": value, "seconds": time.perf_counter() - t0}  # fmt: skip
+        record = {
+            "epoch": epoch,
+            **{f"train_{k}": v / max(n_batches, 1) for k, v in totals.items()},
+            f"val_{metric}": value,
+            "seconds": time.perf_counter() - t0,
+        }
         state["history"].append(record)
         state["epoch"] = epoch + 1
         stop = state["bad_epochs"] >= tc["patience"] or state["epoch"] >= tc["epochs"]
         if session.rank == 0:
             logger.info(
-                "%s epoch %d/%d loss %.4f val_%s %.4f best %.4f@%d%s", spec["name"], epoch + 1,
-                tc["epochs"], record.get("train_loss", float("nan")), metric, value,
+                "%s epoch %d/%d loss %.4f val_%s %.4f best %.4f@%d%s",
+                spec["name"],
+                epoch + 1,
+                tc["epochs"],
+                record.get("train_loss", float("nan")),
+                metric,
+                value,
                 state["best_value"] if state["best_value"] is not None else float("nan"),
-                state["best_epoch"] + 1, " (early stop)" if stop and state["epoch"] < tc["epochs"] else "",
-            )  # fmt: skip
+                state["best_epoch"] + 1,
+                " (early stop)" if stop and state["epoch"] < tc["epochs"] else "",
+            )
         checkpoint = stop or state["epoch"] % tc["checkpoint_every"] == 0
         full = None
         if checkpoint:
-            full = {**state, "module": module.state_dict(), "optimizer": optimizer.state_dict(),
-                    "rng": torch.get_rng_state()}  # fmt: skip
+            full = {
+                **state,
+                "module": module.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "rng": torch.get_rng_state(),
+            }
         session.report({"epoch": state["epoch"], f"val_{metric}": value, "stop": stop}, full)
         if stop:
             break

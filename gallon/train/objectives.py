@@ -31,7 +31,9 @@ class TeacherTerm:
     teacher_dim: int = 0  # pooled representation size (representation terms)
 
 
-def resolve_terms(task: str, kind: str, weights: dict[str, float], dims: dict[str, int]) -> list[TeacherTerm]:
+def resolve_terms(
+    task: str, kind: str, weights: dict[str, float], dims: dict[str, int]
+) -> list[TeacherTerm]:
     """Expand the config's distill.kind ('auto' | 'label' | 'representation' | 'both')."""
     if kind == "auto":
         kinds = ["label"] if task == "classification" else ["representation"]
@@ -48,7 +50,9 @@ def resolve_terms(task: str, kind: str, weights: dict[str, float], dims: dict[st
 
 
 def supervised_loss(out: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
-    """Masked BCE-with-logits (classification) or MSE (regression); out, y: (B, T), NaN = missing."""
+    """Masked BCE-with-logits (classification) or MSE (regression).
+
+    out, y: (B, T); NaN in y marks a missing label."""
     mask = ~torch.isnan(y)
     if not mask.any():
         return out.sum() * 0.0
@@ -60,7 +64,9 @@ def supervised_loss(out: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tens
     return per[mask].mean()
 
 
-def bernoulli_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, tau: float) -> torch.Tensor:
+def bernoulli_kl(
+    student_logits: torch.Tensor, teacher_logits: torch.Tensor, tau: float
+) -> torch.Tensor:
     """Mean over (B, T) of KL(Bern(σ(t/τ)) ‖ Bern(σ(s/τ))), times τ²."""
     s, t = student_logits / tau, teacher_logits / tau
     p = torch.sigmoid(t)
@@ -71,17 +77,32 @@ def bernoulli_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, tau
 class Objective(nn.Module):
     """Holds the learned projections of representation terms; call it on a batch's outputs."""
 
-    def __init__(self, task: str, terms: list[TeacherTerm], student_dim: int,
-                 temperature: float = 1.0, projection: str = "student") -> None:  # fmt: skip
+    def __init__(
+        self,
+        task: str,
+        terms: list[TeacherTerm],
+        student_dim: int,
+        temperature: float = 1.0,
+        projection: str = "student",
+    ) -> None:
         super().__init__()
-        self.task, self.terms, self.tau, self.projection = task, list(terms), temperature, projection
+        self.task, self.terms, self.tau, self.projection = (
+            task,
+            list(terms),
+            temperature,
+            projection,
+        )
         self.maps = nn.ModuleDict()
         for term in self.terms:
             if term.kind == "representation":
                 dims = (student_dim, term.teacher_dim)
-                self.maps[term.teacher] = nn.Linear(*(dims if projection == "student" else dims[::-1]))
+                self.maps[term.teacher] = nn.Linear(
+                    *(dims if projection == "student" else dims[::-1])
+                )
 
-    def forward(self, out: torch.Tensor, h: torch.Tensor, batch) -> tuple[torch.Tensor, dict[str, float]]:
+    def forward(
+        self, out: torch.Tensor, h: torch.Tensor, batch
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         loss = supervised_loss(out, batch.y, self.task)
         parts = {"sup": float(loss.detach())}
         for term in self.terms:
@@ -112,5 +133,7 @@ class TrainModule(nn.Module):
         self.model, self.objective = model, objective
 
     def forward(self, batch):
-        out, h = self.model(batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs)
+        out, h = self.model(
+            batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs
+        )
         return self.objective(out, h, batch)

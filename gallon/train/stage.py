@@ -66,9 +66,13 @@ class RunContext:
         """All molecules as graphs with labels (loaded once, for driver-side prediction)."""
         if self._graphs is None:
             self._graphs = load_graph_set(
-                str(self.features.path), str(self.out / "molecules.parquet"), self.splits,
-                self.features.atom_dim, self.features.bond_dim, self.info.task,
-            )  # fmt: skip
+                str(self.features.path),
+                str(self.out / "molecules.parquet"),
+                self.splits,
+                self.features.atom_dim,
+                self.features.bond_dim,
+                self.info.task,
+            )
         return self._graphs
 
 
@@ -90,20 +94,30 @@ def build_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
         "seed": seed,
         "task": ctx.info.task,
         "model": {
-            "name": net.model, "in_dim": ctx.features.atom_dim, "edge_dim": ctx.features.bond_dim,
-            "num_tasks": len(ctx.info.targets), "hidden": net.hidden, "layers": net.layers,
-            "dropout": net.dropout, "pool": net.pool,
-        },  # fmt: skip
+            "name": net.model,
+            "in_dim": ctx.features.atom_dim,
+            "edge_dim": ctx.features.bond_dim,
+            "num_tasks": len(ctx.info.targets),
+            "hidden": net.hidden,
+            "layers": net.layers,
+            "dropout": net.dropout,
+            "pool": net.pool,
+        },
         "train": dataclasses.asdict(net.train),
         "data": {
-            "features": str(ctx.features.path), "molecules": str(ctx.out / "molecules.parquet"),
-            "splits": ctx.splits, "atom_dim": ctx.features.atom_dim,
-            "bond_dim": ctx.features.bond_dim, "teachers": teachers,
-        },  # fmt: skip
+            "features": str(ctx.features.path),
+            "molecules": str(ctx.out / "molecules.parquet"),
+            "splits": ctx.splits,
+            "atom_dim": ctx.features.atom_dim,
+            "bond_dim": ctx.features.bond_dim,
+            "teachers": teachers,
+        },
         "distill": {
-            "weights": weights, "kind": cfg.distill.kind,
-            "temperature": cfg.distill.temperature, "projection": cfg.distill.projection,
-        },  # fmt: skip
+            "weights": weights,
+            "kind": cfg.distill.kind,
+            "temperature": cfg.distill.temperature,
+            "projection": cfg.distill.projection,
+        },
     }
 
 
@@ -114,7 +128,9 @@ def _split_labels(gs: GraphSet) -> list[str]:
     return labels.tolist()
 
 
-def train_role(role_name: str, seed: int, ctx: RunContext, fitter: Callable | None = None) -> ModelRun:
+def train_role(
+    role_name: str, seed: int, ctx: RunContext, fitter: Callable | None = None
+) -> ModelRun:
     """Train one role for one seed (on Ray Train unless another `fitter` is injected, e.g.
     `gallon.train.loop.fit_local`); write predictions, artifact and history."""
     if fitter is None:
@@ -129,27 +145,40 @@ def train_role(role_name: str, seed: int, ctx: RunContext, fitter: Callable | No
     gs = ctx.graphs()
     out, h = predict(model, gs.graphs)
     pred = to_predictions(out, ctx.info.task, gs.y_mean, gs.y_std)
-    table = pa.table({
-        "row": pa.array(gs.rows, pa.int64()),
-        "split": pa.array(_split_labels(gs), pa.string()),
-        "output": pa.array(out.astype(np.float32).tolist(), pa.list_(pa.float32())),
-        "prediction": pa.array(pred.tolist(), pa.list_(pa.float64())),
-        "embedding": pa.array(h.astype(np.float32).tolist(), pa.list_(pa.float32())),
-    })  # fmt: skip
+    table = pa.table(
+        {
+            "row": pa.array(gs.rows, pa.int64()),
+            "split": pa.array(_split_labels(gs), pa.string()),
+            "output": pa.array(out.astype(np.float32).tolist(), pa.list_(pa.float32())),
+            "prediction": pa.array(pred.tolist(), pa.list_(pa.float64())),
+            "embedding": pa.array(h.astype(np.float32).tolist(), pa.list_(pa.float32())),
+        }
+    )
     write_table(table, ctx.predictions_path(role.name, seed))
     metrics = {s: evaluate(ctx.info.task, gs.y[idx], pred[idx]) for s, idx in gs.index.items()}
     hparams = {
-        "model": spec["model"], "role": role.name, "seed": seed, "task": ctx.info.task,
-        "targets": list(ctx.info.targets), "metric": ctx.info.metric, "dataset": ctx.info.name,
+        "model": spec["model"],
+        "role": role.name,
+        "seed": seed,
+        "task": ctx.info.task,
+        "targets": list(ctx.info.targets),
+        "metric": ctx.info.metric,
+        "dataset": ctx.info.name,
         "y_mean": None if gs.y_mean is None else gs.y_mean.tolist(),
         "y_std": None if gs.y_std is None else gs.y_std.tolist(),
-        "teachers": spec["distill"]["weights"], "best_epoch": result.summary.get("best_epoch"),
-    }  # fmt: skip
+        "teachers": spec["distill"]["weights"],
+        "best_epoch": result.summary.get("best_epoch"),
+    }
     folder = save_artifact(ctx.out / role.name / f"seed_{seed}", model, hparams, ctx.features.spec)
     write_json(result.summary, folder / "history.json")
     logger.info(
-        "%s seed %d: val %s %.4f, test %.4f (best epoch %s of %s)", role.name, seed,
-        ctx.info.metric, metrics["val"][ctx.info.metric], metrics["test"][ctx.info.metric],
-        result.summary.get("best_epoch"), result.summary.get("epochs_run"),
-    )  # fmt: skip
+        "%s seed %d: val %s %.4f, test %.4f (best epoch %s of %s)",
+        role.name,
+        seed,
+        ctx.info.metric,
+        metrics["val"][ctx.info.metric],
+        metrics["test"][ctx.info.metric],
+        result.summary.get("best_epoch"),
+        result.summary.get("epochs_run"),
+    )
     return ModelRun(role.name, seed, metrics, result.summary, count_parameters(model))

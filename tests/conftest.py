@@ -1,0 +1,104 @@
+"""Shared fixtures: tiny inline molecule sets written as CSV files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+# 24 small drug-like molecules from a few scaffold families, with a made-up binary label and a
+# made-up regression target; enough for splits, training and metrics on tiny data.
+SMILES = [
+    "c1ccccc1O",
+    "c1ccccc1N",
+    "c1ccccc1C(=O)O",
+    "c1ccccc1CC",
+    "c1ccccc1Cl",
+    "c1ccccc1OC",
+    "c1ccncc1",
+    "c1ccncc1C",
+    "c1ccncc1O",
+    "c1ccncc1N",
+    "C1CCCCC1",
+    "C1CCCCC1O",
+    "C1CCCCC1N",
+    "C1CCCCC1C(=O)O",
+    "C1CCOC1",
+    "C1CCOC1C",
+    "CCO",
+    "CCCO",
+    "CCN",
+    "CC(=O)O",
+    "CCCC",
+    "CCOCC",
+    "c1ccc2ccccc2c1",
+    "c1ccc2ccccc2c1O",
+]
+LABELS = [1, 1, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0]
+VALUES = [round(0.3 * i - 2.0 + (i % 3) * 0.5, 3) for i in range(len(SMILES))]
+
+
+@pytest.fixture
+def tiny_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.csv"
+    pd.DataFrame({"smi": SMILES, "active": LABELS, "logs": VALUES}).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path):
+    """write_csv(name, **columns) -> path of a CSV in the test's temp folder."""
+
+    def write(name: str, **columns) -> Path:
+        path = tmp_path / name
+        pd.DataFrame(columns).to_csv(path, index=False)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def tiny_run(tmp_path: Path, tiny_csv: Path):
+    """A prepared and featurised run folder (in-process, no Ray) → a RunContext factory."""
+    from gallon.config import load_config
+    from gallon.data.prepare import prepare, write_prepared
+    from gallon.features.graphs import GraphFeaturizer, featurize_smiles
+    from gallon.features.stage import FeatureSet
+    from gallon.io import write_json, write_table
+    from gallon.train.stage import RunContext
+
+    def make(target: str = "active", overrides: tuple[str, ...] = ()):
+        out = tmp_path / f"run_{target}"
+        tiny = (
+            "gnn.hidden=16",
+            "student.hidden=16",
+            "gnn.train.epochs=6",
+            "student.train.epochs=6",
+            "gnn.train.batch_size=8",
+            "student.train.batch_size=8",
+            "run.seeds=0",
+            "gnn.train.checkpoint_every=2",
+            "student.train.checkpoint_every=2",
+        )
+        cfg = load_config(
+            [],
+            [*tiny, *overrides],
+            {
+                "data": {"dataset": str(tiny_csv), "smiles_column": "smi", "targets": [target]},
+                "split": {"method": "random", "sizes": [0.6, 0.2, 0.2]},
+            },
+        )
+        prepared = prepare(cfg.data, cfg.split)
+        write_prepared(prepared, cfg.split, out)
+        featurizer = GraphFeaturizer(cfg.features.atoms)
+        mols = prepared.molecules
+        table, _ = featurize_smiles(
+            mols.column("row").to_pylist(), mols.column("smiles").to_pylist(), featurizer
+        )
+        write_table(table, out / "features" / "part-0.parquet")
+        write_json(featurizer.spec(), out / "features.json")
+        features = FeatureSet(out / "features", featurizer.spec(), None)
+        return RunContext(cfg, out, prepared.info, features, prepared.splits)
+
+    return make

@@ -1,0 +1,74 @@
+import pytest
+
+from gallon.data.splits import SPLIT_NAMES, make_split, scaffold_of
+
+MOLS = [
+    "c1ccccc1O",
+    "c1ccccc1N",
+    "c1ccccc1C",
+    "c1ccccc1CC",
+    "c1ccccc1Cl",
+    "c1ccccc1F",
+    "c1ccncc1",
+    "c1ccncc1C",
+    "c1ccncc1O",
+    "C1CCCCC1",
+    "C1CCCCC1O",
+    "C1CCOC1",
+    "CCO",
+    "CCCO",
+    "CCN",
+    "CC(=O)O",
+    "c1ccc2ccccc2c1",
+    "c1ccc2ccccc2c1O",
+    "C1CC1",
+    "C1CC1C",
+]
+
+
+@pytest.mark.parametrize("method", ["scaffold", "random_scaffold", "random"])
+def test_partition(method):
+    split = make_split(method, MOLS, (0.8, 0.1, 0.1), seed=0)
+    ids = [i for name in SPLIT_NAMES for i in split[name]]
+    assert sorted(ids) == list(range(len(MOLS)))
+
+
+def test_scaffold_is_deterministic_and_keeps_groups_together():
+    a = make_split("scaffold", MOLS, (0.6, 0.2, 0.2), seed=0)
+    b = make_split("scaffold", MOLS, (0.6, 0.2, 0.2), seed=123)
+    assert a == b
+    where = {i: name for name in SPLIT_NAMES for i in a[name]}
+    groups = {}
+    for i, s in enumerate(MOLS):
+        groups.setdefault(scaffold_of(s), set()).add(where[i])
+    assert all(len(places) == 1 for places in groups.values())
+    # the largest groups (benzene: 6, acyclic: 4) are in train
+    assert set(range(6)) <= set(a["train"])
+
+
+def test_scaffold_matches_gallon_rule():
+    # GALLON: groups sorted by (size, first index) descending fill train up to 80%, then val to 90%.
+    smiles = [
+        "CCO",
+        "c1ccccc1O",
+        "C1CCCCC1",
+        "c1ccccc1N",
+        "CCN",
+        "C1CCCCC1O",
+        "c1ccncc1",
+        "CCC",
+        "c1ccccc1C",
+        "C1CCOC1",
+    ]
+    split = make_split("scaffold", smiles, (0.8, 0.1, 0.1), seed=0)
+    # acyclic {0,4,7} (3), benzene {1,3,8} (3, first index 1 > 0: goes first), cyclohexane {2,5}
+    assert split == {"train": [0, 1, 2, 3, 4, 5, 7, 8], "val": [9], "test": [6]}
+
+
+def test_random_splits_depend_on_seed():
+    a = make_split("random", MOLS, (0.8, 0.1, 0.1), seed=0)
+    assert a == make_split("random", MOLS, (0.8, 0.1, 0.1), seed=0)
+    assert a != make_split("random", MOLS, (0.8, 0.1, 0.1), seed=1)
+    assert len(a["train"]) == 16
+    r0 = make_split("random_scaffold", MOLS, (0.6, 0.2, 0.2), seed=0)
+    assert r0 == make_split("random_scaffold", MOLS, (0.6, 0.2, 0.2), seed=0)

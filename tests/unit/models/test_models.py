@@ -1,0 +1,56 @@
+import pytest
+import torch
+
+from gallon.errors import ConfigError
+from gallon.models import MODELS, build_model, count_parameters
+
+
+def graph_batch(n_graphs=3, atoms=4, in_dim=10, edge_dim=5):
+    n = n_graphs * atoms
+    src = torch.arange(n - 1)
+    keep = (src + 1) % atoms != 0  # chain inside each graph
+    ei = torch.stack([src[keep], src[keep] + 1])
+    ei = torch.cat([ei, ei.flip(0)], 1)
+    batch = torch.arange(n_graphs).repeat_interleave(atoms)
+    return torch.randn(n, in_dim), ei, torch.randn(ei.shape[1], edge_dim), batch
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("pool", ["mean", "sum", "mean_sum"])
+def test_every_model_maps_graphs_to_outputs_and_embeddings(name, pool):
+    x, ei, ea, batch = graph_batch()
+    model = build_model(
+        {
+            "name": name,
+            "in_dim": 10,
+            "edge_dim": 5,
+            "num_tasks": 2,
+            "hidden": 16,
+            "layers": 2,
+            "dropout": 0.0,
+            "pool": pool,
+        }
+    )
+    out, h = model(x, ei, ea, batch, 3)
+    assert out.shape == (3, 2)
+    assert h.shape == (3, 32 if pool == "mean_sum" else 16)
+    assert count_parameters(model) > 0
+
+
+def test_student_ignores_bonds():
+    x, ei, ea, batch = graph_batch()
+    model = build_model({"name": "atom_mlp", "in_dim": 10, "num_tasks": 1, "hidden": 8}).eval()
+    a, _ = model(x, ei, ea, batch, 3)
+    b, _ = model(x, torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, 5), batch, 3)
+    assert torch.equal(a, b)
+
+
+def test_gine_uses_bonds():
+    x, ei, ea, batch = graph_batch()
+    model = build_model({"name": "gine", "in_dim": 10, "edge_dim": 5, "num_tasks": 1}).eval()
+    assert not torch.allclose(model(x, ei, ea, batch, 3)[0], model(x, ei, ea * 0, batch, 3)[0])
+
+
+def test_unknown_model():
+    with pytest.raises(ConfigError, match="unknown model 'transformer'"):
+        build_model({"name": "transformer"})

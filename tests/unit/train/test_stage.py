@@ -1,0 +1,40 @@
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from gallon.artifacts import load_model
+from gallon.train.data import PREDICTION_COLUMNS
+from gallon.train.loop import fit_local
+from gallon.train.stage import train_role
+
+
+def test_roles_write_predictions_artifacts_and_distil(tiny_run):
+    for target in ("active", "logs"):
+        ctx = tiny_run(target)
+        runs = [train_role(role, 0, ctx, fit_local) for role in ("gnn", "mlp", "student")]
+        assert [r.role for r in runs] == ["gnn", "mlp", "student"]
+        for role in ("gnn", "mlp", "student"):
+            table = pq.read_table(ctx.predictions_path(role, 0))
+            assert tuple(table.column_names) == PREDICTION_COLUMNS
+            assert sorted(table.column("split").to_pylist()) == sorted(
+                ["train"] * len(ctx.splits["train"])
+                + ["val"] * len(ctx.splits["val"])
+                + ["test"] * len(ctx.splits["test"])
+            )
+        hp = json.loads((ctx.out / "student" / "seed_0" / "hparams.json").read_text())
+        assert hp["teachers"] == {"gnn": ctx.cfg.distill.alpha} and hp["targets"] == [target]
+        assert set(runs[2].metrics) == {"train", "val", "test"}
+
+
+def test_artifact_reloads_and_predicts_like_the_run(tiny_run):
+    ctx = tiny_run("logs")
+    train_role("mlp", 0, ctx, fit_local)
+    (member,) = load_model(ctx.out / "mlp")
+    table = pq.read_table(ctx.predictions_path("mlp", 0)).to_pydict()
+    mols = pq.read_table(ctx.out / "molecules.parquet").to_pydict()
+    smiles = dict(zip(mols["row"], mols["smiles"]))
+    pred, why = member.predict([smiles[r] for r in table["row"]] + ["not a smiles"])
+    assert np.allclose(pred[:-1], np.asarray(table["prediction"]), atol=1e-5)
+    assert np.isnan(pred[-1]).all() and why[-1].startswith("SMILES syntax error")
+    assert member.task == "regression" and member.targets == ["logs"]
