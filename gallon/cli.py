@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gallon.config import Config, load_config
+from gallon.config.validate import validate_names
 from gallon.errors import EXIT_USAGE, GallonError
 
 logger = logging.getLogger("gallon")
@@ -72,7 +73,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if run:
         extra["run"] = run
     paths = args.config or ([DEFAULT_CONFIG] if DEFAULT_CONFIG.exists() else [])
-    return load_config(paths, args.overrides, extra)
+    cfg = load_config(paths, args.overrides, extra)
+    validate_names(cfg)
+    return cfg
 
 
 def run_folder(cfg: Config, name: str) -> Path:

@@ -48,17 +48,23 @@ class RaySession:
         if checkpoint is None:
             return None
         with checkpoint.as_directory() as path:
-            return torch.load(Path(path) / CHECKPOINT_FILE, weights_only=True)
+            state = torch.load(Path(path) / CHECKPOINT_FILE, weights_only=True)
+            own_rng = Path(path) / f"rng_rank{self.rank}.pt"
+            if own_rng.exists():  # each rank resumes its own dropout stream
+                state["rng"] = torch.load(own_rng, weights_only=True)
+            return state
 
     def report(self, metrics, state):
         import ray.train
 
-        if state is not None and self.rank == 0:
-            with tempfile.TemporaryDirectory() as tmp:
-                torch.save(state, Path(tmp) / CHECKPOINT_FILE)
-                ray.train.report(metrics, checkpoint=ray.train.Checkpoint.from_directory(tmp))
-        else:
+        if state is None:
             ray.train.report(metrics)
+        else:  # rank 0 writes the state, every rank its RNG; Ray merges the folders
+            with tempfile.TemporaryDirectory() as tmp:
+                if self.rank == 0:
+                    torch.save(state, Path(tmp) / CHECKPOINT_FILE)
+                torch.save(state["rng"], Path(tmp) / f"rng_rank{self.rank}.pt")
+                ray.train.report(metrics, checkpoint=ray.train.Checkpoint.from_directory(tmp))
         self._maybe_crash(metrics["epoch"])
 
     def _maybe_crash(self, epoch: int) -> None:

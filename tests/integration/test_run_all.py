@@ -1,0 +1,109 @@
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from gallon.artifacts import load_model
+
+from .conftest import SMOKE, load_json, run_ok
+
+pytestmark = pytest.mark.integration
+
+RUN_FILES = [
+    "config.yaml",
+    "splits.json",
+    "errors.parquet",
+    "molecules.parquet",
+    "metrics.json",
+    "report.md",
+    "features.json",
+    "figures/learning_curves.png",
+    "figures/test_predictions.png",
+    "figures/comparison.png",
+]
+
+
+def test_bbbp_run_folder(bbbp_smoke):
+    for name in RUN_FILES:
+        assert (bbbp_smoke / name).is_file(), name
+    m = load_json(bbbp_smoke / "metrics.json")
+    assert {
+        "dataset",
+        "task",
+        "metric",
+        "split",
+        "n_molecules",
+        "n_rejected",
+        "seeds",
+        "models",
+    } <= set(m)
+    assert (m["dataset"], m["task"], m["metric"], m["split"]) == (
+        "bbbp",
+        "classification",
+        "roc_auc",
+        "scaffold",
+    )
+    assert m["seeds"] == [0, 1] and m["n_molecules"] == 300
+    assert m["n_rejected"] == 11  # the BBBP SMILES RDKit cannot sanitise, each with a reason
+    errors = pq.read_table(bbbp_smoke / "errors.parquet").to_pydict()
+    assert len(errors["row"]) == 11 and all(
+        r.startswith("invalid molecule") for r in errors["reason"]
+    )
+    for role in ("gnn", "mlp", "student"):
+        entry = m["models"][role]
+        for split in ("val", "test"):
+            assert set(entry[split]) == {"mean", "std", "per_seed"}
+            assert len(entry[split]["per_seed"]) == 2
+            assert 0.0 <= entry[split]["mean"] <= 1.0
+    report = (bbbp_smoke / "report.md").read_text()
+    assert "| student |" in report and "11 rows were rejected" in report
+    splits = load_json(bbbp_smoke / "splits.json")
+    assert sum(len(splits[s]) for s in ("train", "val", "test")) == 300
+
+
+def test_student_artifact_loads_alone_and_reproduces_predictions(bbbp_smoke):
+    members = load_model(bbbp_smoke / "student")
+    assert len(members) == 2
+    preds = pq.read_table(bbbp_smoke / "predictions" / "student" / "seed_1.parquet").to_pydict()
+    mols = pq.read_table(bbbp_smoke / "molecules.parquet").to_pydict()
+    smiles = dict(zip(mols["row"], mols["smiles"]))
+    ours, _ = members[1].predict([smiles[r] for r in preds["row"][:50]])
+    assert np.allclose(ours, np.asarray(preds["prediction"][:50]), atol=1e-5)
+
+
+def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(bbbp_smoke, tmp_path):
+    # Same config and seeds as bbbp_smoke; one injected worker crash after epoch 2 of gnn seed 0.
+    out = tmp_path / "crash"
+    proc = run_ok(
+        "run_all.py",
+        "--config",
+        str(SMOKE),
+        "--set",
+        "gnn.train.num_workers=2",
+        "--out",
+        str(out),
+        env={"GALLON_INJECT_CRASH": "gnn_seed0:2"},
+    )
+    assert "injected crash after epoch 2" in proc.stdout + proc.stderr
+    history = load_json(out / "gnn" / "seed_0" / "history.json")
+    assert history["resumed_from"] == [2]  # from the epoch-2 checkpoint, not from epoch 0
+    assert history["epochs_run"] == 4
+    assert load_json(out / "splits.json") == load_json(bbbp_smoke / "splits.json")
+    a, b = load_json(bbbp_smoke / "metrics.json"), load_json(out / "metrics.json")
+    for role in ("gnn", "mlp", "student"):
+        for split in ("val", "test"):
+            assert a["models"][role][split]["per_seed"] == pytest.approx(
+                b["models"][role][split]["per_seed"], abs=1e-9
+            )
+
+
+def test_esol_regression_run(tmp_path):
+    out = tmp_path / "esol"
+    proc = run_ok(
+        "run_all.py", "--config", str(SMOKE), "--dataset", "esol", "--seeds", "0", "--out", str(out)
+    )
+    m = load_json(out / "metrics.json")
+    assert (m["task"], m["metric"], m["n_rejected"]) == ("regression", "rmse", 0)
+    for role in ("gnn", "mlp", "student"):
+        assert m["models"][role]["test"]["mean"] > 0
+        assert set(m["models"][role]["extra"]["test"]) == {"mae", "r2"}
+    assert "student" in proc.stdout and "rmse" in proc.stdout
