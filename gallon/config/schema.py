@@ -27,11 +27,18 @@ class DataConfig:
     """Which molecules and targets: a bundled dataset name or a CSV/Parquet path."""
 
     dataset: str = "bbbp"
+    """Bundled dataset (bbbp, bace, clintox, hiv, sider, tox21, esol, freesolv, lipophilicity)
+    or a path to a .csv, .csv.gz or .parquet file."""
     smiles_column: str | None = None
+    """SMILES column of a user file (default: a column named 'smiles')."""
     targets: tuple[str, ...] | None = None
+    """Label column(s); required for a user file, overrides a bundled dataset's targets."""
     task: Task | None = None
-    subset: int | None = None  # keep a seeded sample of this many rows (for quick tries)
+    """classification or regression; inferred from the labels when unset (0/1 → classification)."""
+    subset: int | None = None
+    """Keep a seeded random sample of this many usable molecules (quick tries, tests)."""
     subset_seed: int = 0
+    """Seed of the subset sample."""
 
     def __post_init__(self) -> None:
         _check(self.subset is None or self.subset > 0, "subset", "must be a positive integer")
@@ -40,9 +47,15 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class SplitConfig:
+    """How molecules are split into train/validation/test (written to splits.json)."""
+
     method: Literal["scaffold", "random_scaffold", "random"] = "scaffold"
+    """scaffold: deterministic Bemis–Murcko groups, largest to train (GALLON, DeepChem);
+    random_scaffold: groups in a seeded random order; random: molecules shuffled."""
     sizes: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    """Train, validation and test fractions; they must add up to 1."""
     seed: int = 0
+    """Seed of random and random_scaffold splits (model seeds are run.seeds)."""
 
     def __post_init__(self) -> None:
         _check(all(s > 0 for s in self.sizes), "sizes", "must all be positive")
@@ -51,9 +64,15 @@ class SplitConfig:
 
 @dataclass(frozen=True)
 class FeaturesConfig:
-    atoms: str = "rich"  # atom featurizer from gallon.features.atoms.ATOM_FEATURIZERS
-    batch_size: int = 256  # molecules per Ray Data batch
-    concurrency: int = 2  # featurizer actors
+    """Graph featurisation on Ray Data."""
+
+    atoms: str = "rich"
+    """Atom featurizer: rich (one-hot atom features plus Crippen/TPSA contributions) or pyg
+    (PyG's 9 integer features, as the GALLON reference code)."""
+    batch_size: int = 256
+    """Molecules per Ray Data batch."""
+    concurrency: int = 2
+    """Featurizer actors."""
 
     def __post_init__(self) -> None:
         _check(self.batch_size > 0, "batch_size", "must be positive")
@@ -65,15 +84,25 @@ class TrainConfig:
     """How one model is trained on Ray Train (shared by the GNN, the MLP and the student)."""
 
     epochs: int = 150
+    """Maximum epochs."""
     batch_size: int = 64
+    """Molecules per optimisation step (per worker)."""
     lr: float = 1e-3
+    """Adam learning rate."""
     weight_decay: float = 0.0
-    patience: int = 30  # epochs without a better validation metric before stopping
-    num_workers: int = 1  # Ray Train workers (DDP when > 1)
+    """Adam weight decay."""
+    patience: int = 30
+    """Epochs without a better validation metric before training stops."""
+    num_workers: int = 1
+    """Ray Train workers; more than one trains with DDP (gloo on CPU, NCCL on GPU)."""
     cpus_per_worker: int = 1
+    """CPUs reserved per worker (also its torch thread count)."""
     use_gpu: bool = False
-    checkpoint_every: int = 5  # epochs between checkpoints (a crash resumes from the last one)
-    max_failures: int = 2  # worker crashes tolerated per model
+    """One GPU per worker."""
+    checkpoint_every: int = 5
+    """Epochs between checkpoints; a crashed worker resumes from the last one."""
+    max_failures: int = 2
+    """Worker-group failures tolerated per model before the run fails."""
 
     def __post_init__(self) -> None:
         _check(self.epochs > 0, "epochs", "must be positive")
@@ -92,11 +121,17 @@ class NetConfig:
     """A model from the registry in gallon.models and how to train it."""
 
     model: str = "gine"
+    """Registered model: gine, gin, gcn (graph networks) or atom_mlp (the graph-free student)."""
     hidden: int = 128
+    """Hidden width."""
     layers: int = 3
+    """Message-passing layers (GNN) or per-atom linear layers (MLP)."""
     dropout: float = 0.1
+    """Dropout probability."""
     pool: Literal["mean", "sum", "mean_sum"] = "mean"
+    """Graph pooling of atom states; mean_sum concatenates both."""
     train: TrainConfig = field(default_factory=TrainConfig)
+    """Training settings of this model."""
 
     def __post_init__(self) -> None:
         _check(self.hidden > 0, "hidden", "must be positive")
@@ -110,17 +145,21 @@ def _student_net() -> NetConfig:
 
 @dataclass(frozen=True)
 class DistillConfig:
-    """Teacher → student terms: loss = sup + alpha·L(GNN) + beta·L(LM).
-
-    kind 'auto' is the paper's choice: label distillation (KL to soft labels) for classification,
-    representation distillation (MSE to pooled embeddings) for regression.
-    """
+    """Teacher → student terms: loss = sup(y) + alpha·L(GNN) + beta·L(LM)."""
 
     alpha: float = 0.1
+    """Weight of the GNN teacher's term (0 switches it off)."""
     beta: float = 0.1
+    """Weight of the LM teacher's term (0 switches it off)."""
     kind: Literal["auto", "label", "representation", "both"] = "auto"
+    """auto is the paper's choice: label (KL to soft labels) for classification, representation
+    (MSE to the teacher's pooled embedding) for regression; both adds the two terms."""
     temperature: float = 1.0
-    projection: Literal["student", "teacher"] = "student"  # which side the learned map W is on
+    """Softening temperature of label distillation (the KL is scaled by its square)."""
+    projection: Literal["student", "teacher"] = "student"
+    """Side of the learned linear map in representation distillation: student maps the student's
+    embedding into the teacher's space (FitNets); teacher maps the teacher's into the student's
+    (the reference code's W·h_LM)."""
 
     def __post_init__(self) -> None:
         _check(self.alpha >= 0, "alpha", "must not be negative")
@@ -130,9 +169,14 @@ class DistillConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
+    """Seeds, output folder and the local Ray."""
+
     seeds: tuple[int, ...] = (0, 1, 2)
-    out: str | None = None  # run folder; default runs/<dataset>-<timestamp>
-    num_cpus: int | None = None  # for a local Ray; ignored when joining a cluster
+    """Model seeds; every model is trained once per seed, metrics are mean ± std over seeds."""
+    out: str | None = None
+    """Run folder (default runs/<dataset>-<timestamp>)."""
+    num_cpus: int | None = None
+    """CPUs of a local Ray (default: all); ignored when joining a cluster via RAY_ADDRESS."""
 
     def __post_init__(self) -> None:
         _check(len(self.seeds) > 0, "seeds", "must not be empty")
@@ -141,10 +185,14 @@ class RunConfig:
 
 @dataclass(frozen=True)
 class Config:
+    """The whole configuration of a run."""
+
     data: DataConfig = field(default_factory=DataConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     gnn: NetConfig = field(default_factory=NetConfig)
+    """The graph teacher."""
     student: NetConfig = field(default_factory=_student_net)
+    """The per-atom MLP, shared by the plain MLP baseline and the distilled student."""
     distill: DistillConfig = field(default_factory=DistillConfig)
     run: RunConfig = field(default_factory=RunConfig)
