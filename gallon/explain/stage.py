@@ -1,0 +1,234 @@
+"""Stage `explain`: molecules → LLM explanations, cached, resumable, on Ray Data.
+
+Ray Data workers render each molecule (`PreparePrompts`: diagram, bond list, prompt), a
+`ray.data.llm` processor asks the LLM, and the driver writes each finished batch to the cache as
+it arrives. Only keys without a successful cached answer are sent, so a second run is a no-op
+and a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gallon.config.schema import ExplainConfig
+from gallon.errors import error_rows
+from gallon.explain.cache import ExplanationCache
+from gallon.explain.models import DEFAULT_CACHE
+from gallon.explain.prompts import Modalities, PromptTemplate, cache_key, load_template
+
+logger = logging.getLogger(__name__)
+
+EXPLANATION_COLUMNS = (
+    "row",
+    "smiles",
+    "key",
+    "model",
+    "modalities",
+    "explanation",
+    "prompt_tokens",
+    "output_tokens",
+    "finish_reason",
+    "error",
+)
+CRASH_ENV = "GALLON_INJECT_CRASH"  # "explain:<n>": exit hard after n written batches (tests)
+
+
+class PreparePrompts:
+    """Ray Data class UDF: (key, smiles) → + messages (OpenAI chat format)."""
+
+    def __init__(self, template: dict[str, Any]) -> None:
+        self.template = PromptTemplate(
+            **{**template, "modalities": Modalities(**template["modalities"])}
+        )
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        from rdkit import Chem
+
+        from gallon.explain.inputs import bond_lines, render_png
+        from gallon.explain.prompts import build_messages
+
+        m, messages = self.template.modalities, []
+        for smiles in batch["smiles"]:
+            mol = Chem.MolFromSmiles(smiles)
+            bonds = bond_lines(mol) if m.bonds else []
+            png = render_png(mol, self.template.image_size) if m.image else None
+            messages.append(build_messages(self.template, smiles, bonds, png))
+        return {"key": list(batch["key"]), "smiles": list(batch["smiles"]), "messages": messages}
+
+
+@dataclass
+class ExplainStats:
+    molecules: int = 0
+    unique: int = 0
+    cached: int = 0
+    requested: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    output_tokens: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _normalize(batch: pa.Table, model: str, template: PromptTemplate) -> pa.Table:
+    """Processor output (including error rows that bypassed postprocess) → cache rows."""
+    d = batch.to_pydict()
+    n = batch.num_rows
+    inference_error = d.get("__inference_error__", [""] * n)
+    errors = [
+        (e or None) if not ie else f"LLM call failed: {ie}"[:500]
+        for e, ie in zip(d.get("error", [None] * n), inference_error)
+    ]
+    return pa.table(
+        {
+            "key": d["key"],
+            "smiles": d["smiles"],
+            "model": [model] * n,
+            "template": [template.version] * n,
+            "modalities": ["+".join(template.modalities.names())] * n,
+            "explanation": [
+                None if e else x for x, e in zip(d.get("explanation", [None] * n), errors)
+            ],
+            "prompt_tokens": [int(v or 0) for v in d.get("prompt_tokens", [0] * n)],
+            "output_tokens": [int(v or 0) for v in d.get("output_tokens", [0] * n)],
+            "finish_reason": d.get("finish_reason", [None] * n),
+            "error": errors,
+            "created": [time.time()] * n,
+        }
+    )
+
+
+def _crash_after() -> int | None:
+    target, _, count = os.environ.get(CRASH_ENV, "").partition(":")
+    return int(count) if target == "explain" else None
+
+
+def _processor(cfg: ExplainConfig):
+    from gallon.explain import backends
+    from gallon.explain.models import resolve_model
+
+    if cfg.backend == "openai":
+        return backends.openai_processor(cfg, cfg.sampling())
+    return backends.vllm_processor(cfg, resolve_model(cfg.model, cfg.model_cache), cfg.sampling())
+
+
+def explain_molecules(
+    molecules: pa.Table, dataset: str, targets: list[str], task: str, cfg: ExplainConfig
+) -> tuple[pa.Table, pa.Table, ExplainStats]:
+    """molecules (row, smiles) → (explanations `EXPLANATION_COLUMNS`, errors, stats)."""
+    import ray
+
+    started = time.perf_counter()
+    template = load_template(
+        dataset, targets, task, Modalities(cfg.smiles, cfg.bonds, cfg.image), cfg.image_size
+    )
+    rows, smiles = molecules.column("row").to_pylist(), molecules.column("smiles").to_pylist()
+    keys = [cache_key(s, template.version, cfg.model, cfg.sampling()) for s in smiles]
+    cache = ExplanationCache(
+        Path(cfg.cache_dir).expanduser() if cfg.cache_dir else DEFAULT_CACHE / "explanations"
+    )
+    done = cache.successful_keys()
+    todo = {k: s for k, s in zip(keys, smiles) if k not in done}
+    stats = ExplainStats(molecules=len(keys), unique=len(set(keys)), requested=len(todo))
+    stats.cached = stats.unique - stats.requested
+    logger.info(
+        "explain: %d molecules, %d cached, %d to ask %s",
+        stats.molecules,
+        stats.cached,
+        stats.requested,
+        cfg.model,
+    )
+    if todo:
+        template_dict = {**asdict(template), "modalities": asdict(template.modalities)}
+        ds = ray.data.from_items([{"key": k, "smiles": s} for k, s in todo.items()])
+        ds = ds.map_batches(
+            PreparePrompts,
+            fn_constructor_kwargs={"template": template_dict},
+            batch_size=cfg.batch_size,
+            concurrency=1,
+        )
+        ds = _processor(cfg)(ds)
+        crash_after, seen = _crash_after(), set()
+        batches = ds.iter_batches(batch_size=None, batch_format="pyarrow")
+        for written, batch in enumerate(batches, start=1):
+            table = _normalize(batch, cfg.model, template)
+            seen.update(table.column("key").to_pylist())
+            cache.append(table)
+            if crash_after is not None and written >= crash_after:
+                os._exit(1)  # as if killed: only the batches already written survive
+        lost = [k for k in todo if k not in seen]
+        if lost:  # blocks that failed outright (e.g. connection errors after all retries)
+            cache.append(
+                _normalize(
+                    pa.table(
+                        {
+                            "key": lost,
+                            "smiles": [todo[k] for k in lost],
+                            "__inference_error__": ["no response from the LLM backend"] * len(lost),
+                        }
+                    ),
+                    cfg.model,
+                    template,
+                )
+            )
+        cache.compact()
+    table = _collect(cache, rows, smiles, keys)
+    ok = pc.is_null(table.column("error"))
+    stats.succeeded = int(pc.sum(ok.cast(pa.int64())).as_py() or 0)
+    stats.failed = table.num_rows - stats.succeeded
+    stats.output_tokens = int(pc.sum(table.column("output_tokens")).as_py() or 0)
+    stats.seconds = round(time.perf_counter() - started, 1)
+    failed = table.filter(pc.invert(ok))
+    errors = error_rows(
+        failed.column("row").to_pylist(),
+        failed.column("smiles").to_pylist(),
+        "explain",
+        failed.column("error").to_pylist(),
+    )
+    return table, errors, stats
+
+
+def _collect(
+    cache: ExplanationCache, rows: list[int], smiles: list[str], keys: list[str]
+) -> pa.Table:
+    stored = cache.read()
+    by_key = {k: i for i, k in enumerate(stored.column("key").to_pylist())}
+    d = stored.to_pydict()
+    out: dict[str, list] = {c: [] for c in EXPLANATION_COLUMNS}
+    for row, s, key in zip(rows, smiles, keys):
+        i = by_key.get(key)
+        out["row"].append(row)
+        out["smiles"].append(s)
+        out["key"].append(key)
+        for c in EXPLANATION_COLUMNS[3:]:
+            out[c].append(d[c][i] if i is not None else None)
+        if i is None:
+            out["error"][-1] = "no answer stored"
+            out["prompt_tokens"][-1] = out["output_tokens"][-1] = 0
+    return pa.table(out)
+
+
+def report_section(table: pa.Table, stats: ExplainStats, samples: int = 3) -> str:
+    """Markdown: counts and a few sample explanations."""
+    lines = [
+        "## Explanations",
+        "",
+        f"{stats.molecules} molecules: {stats.cached} answers from the cache, "
+        f"{stats.requested} asked, {stats.succeeded} explained, {stats.failed} failed "
+        f"({stats.output_tokens} output tokens, {stats.seconds} s).",
+    ]
+    ok = table.filter(pc.is_valid(table.column("explanation")))
+    for i in range(min(samples, ok.num_rows)):
+        row = {c: ok.column(c)[i].as_py() for c in ("smiles", "model", "explanation")}
+        text = " ".join(row["explanation"].split())
+        lines += ["", f"**{row['smiles']}** ({row['model']}):", "", f"> {text[:1200]}"]
+    return "\n".join(lines)
