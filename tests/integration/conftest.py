@@ -45,3 +45,56 @@ def bbbp_smoke(tmp_path_factory) -> Path:
         "run_all.py", "--config", str(SMOKE), "--set", "gnn.train.num_workers=2", "--out", str(out)
     )
     return out
+
+
+TINY_SMILES = [
+    "CCO",
+    "c1ccccc1O",
+    "CC(=O)O",
+    "CCN",
+    "C1CC",
+    "c1ccncc1",
+    "CCCl",
+    "OCC(O)CO",
+    "CC(C)O",
+    "c1ccccc1C(=O)O",
+    "CCOC(=O)C",
+    "CNC",
+]  # row 4 does not parse
+EAGER = "explain.engine_kwargs={enforce_eager: true, max_model_len: 2048}"
+
+
+@pytest.fixture(scope="session")
+def tiny_llm(tmp_path_factory) -> Path:
+    from .tiny_llm import build_tiny_llm
+
+    return build_tiny_llm(tmp_path_factory.mktemp("tiny_llm") / "model")
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    import pandas as pd
+
+    path = tmp_path_factory.mktemp("data") / "tiny.csv"
+    pd.DataFrame({"smiles": TINY_SMILES, "y": [i % 2 for i in range(len(TINY_SMILES))]}).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def explain_args(dataset: Path, out: Path, cache: Path, *extra: str) -> list[str]:
+    return [
+        "--dataset",
+        str(dataset),
+        "--targets",
+        "y",
+        "--out",
+        str(out),
+        "--set",
+        f"explain.cache_dir={cache}",
+        "--set",
+        "explain.max_tokens=8",
+        "--set",
+        "explain.batch_size=2",
+        *extra,
+    ]
