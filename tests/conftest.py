@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+# The test machines have no model hub; fail fast instead of waiting on network timeouts.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # 24 small drug-like molecules from a few scaffold families, with a made-up binary label and a
 # made-up regression target; enough for splits, training and metrics on tiny data.

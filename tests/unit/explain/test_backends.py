@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from gallon.config import load_config
+from gallon.errors import ConfigError
+from gallon.explain import backends
+
+GPU = Path(__file__).resolve().parents[3] / "jobs" / "configs" / "gpu.yaml"
+
+
+def test_gpu_profile_builds_a_multimodal_vllm_processor():
+    cfg = load_config([GPU]).explain
+    assert cfg.image and cfg.gpus_per_engine == 1
+    processor = backends.vllm_processor(cfg, cfg.model, cfg.sampling())
+    names = [type(stage).__name__ for stage in processor.stages.values()]
+    assert "PrepareMultimodalStage" in names and "vLLMEngineStage" in names
+    engine = processor.get_stage_by_name("vLLMEngineStage")
+    kwargs = engine.fn_constructor_kwargs
+    assert kwargs["model"] == "Qwen/Qwen2.5-VL-7B-Instruct"
+    assert kwargs["engine_kwargs"]["limit_mm_per_prompt"] == {"image": 1}
+
+
+def test_postprocess_of_openai_answers_and_errors():
+    ok = backends._openai_postprocess(
+        {
+            "key": "k",
+            "smiles": "C",
+            "http_response": {
+                "choices": [{"message": {"content": "text"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 7, "completion_tokens": 2},
+            },
+        }
+    )
+    assert (ok["explanation"], ok["prompt_tokens"], ok["output_tokens"], ok["error"]) == (
+        "text",
+        7,
+        2,
+        None,
+    )
+    bad = backends._openai_postprocess(
+        {"key": "k", "smiles": "C", "http_response": {"object": "error", "message": "too long"}}
+    )
+    assert bad["explanation"] is None and bad["error"] == "endpoint error: too long"
+
+
+def test_api_key_comes_from_the_named_variable(monkeypatch):
+    cfg = load_config(overrides=["explain.backend=openai", "explain.api_key_env=MY_KEY"]).explain
+    monkeypatch.delenv("MY_KEY", raising=False)
+    with pytest.raises(ConfigError, match="MY_KEY, which is not set"):
+        backends.api_key(cfg)
+    monkeypatch.setenv("MY_KEY", "s3cret")
+    assert backends.api_key(cfg) == "s3cret"
