@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         runs,
         prepared.info.to_dict(),
         {"method": cfg.split.method, **prepared.splits},
-        n_molecules=len(ctx.graphs().graphs),
+        n_molecules=prepared.molecules.num_rows - features.errors.num_rows,
         n_rejected=len(errors),
         seeds=list(cfg.run.seeds),
     )

@@ -11,6 +11,7 @@ the same featurizer: artifacts store the spec, never a pickled object.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -58,6 +59,8 @@ class RichAtomFeaturizer:
         hybridizations: Sequence[str] = HYBRIDIZATIONS,
         ring_sizes: Sequence[int] = (3, 4, 5, 6, 7, 8),
         contributions: bool = True,
+        environment_bits: int = 0,
+        environment_radius: int = 2,
     ) -> None:
         self._params = dict(
             elements=list(elements),
@@ -69,6 +72,8 @@ class RichAtomFeaturizer:
             hybridizations=list(hybridizations),
             ring_sizes=list(ring_sizes),
             contributions=contributions,
+            environment_bits=environment_bits,
+            environment_radius=environment_radius,
         )
         hyb = [int(getattr(Chem.HybridizationType, h)) for h in hybridizations]
         # (lookup table, offset of raw value) per categorical field, in raw-column order
@@ -95,7 +100,16 @@ class RichAtomFeaturizer:
         self._ring_offset = int(self._offsets[-1]) + 2  # after aromatic, in-ring
         self._scalar_offset = self._ring_offset + len(ring_sizes) + 1  # +1: larger rings
         self._contributions = contributions
-        self._dim = self._scalar_offset + 1 + (3 if contributions else 0)
+        self._env_offset = self._scalar_offset + 1 + (3 if contributions else 0)
+        self._env_bits, self._env_radius = environment_bits, environment_radius
+        self._dim = self._env_offset + environment_bits * environment_radius
+        self._morgan = None
+        if environment_bits:
+            from rdkit.Chem import rdFingerprintGenerator
+
+            self._morgan = rdFingerprintGenerator.GetMorganGenerator(
+                radius=environment_radius, includeRedundantEnvironments=True
+            )
 
     def __len__(self) -> int:
         return self._dim
@@ -142,7 +156,22 @@ class RichAtomFeaturizer:
             out[:, self._scalar_offset + 3] = 0.1 * np.asarray(
                 rdMolDescriptors._CalcTPSAContribs(mol), dtype=np.float32
             )
+        if self._morgan is not None:
+            self._environments(mol, out)
         return out
+
+    def _environments(self, mol: Chem.Mol, out: np.ndarray) -> None:
+        """One-hot of each atom's Morgan environment id at radius 1..R, folded to `bits`.
+
+        Graph-derived but per-atom: the student still sees no bonds and passes no messages."""
+        from rdkit.Chem import rdFingerprintGenerator
+
+        extra = rdFingerprintGenerator.AdditionalOutput()
+        extra.AllocateAtomToBits()
+        self._morgan.GetSparseCountFingerprint(mol, additionalOutput=extra)
+        for atom, ids in enumerate(extra.GetAtomToBits()):
+            for r, env in enumerate(ids[1 : self._env_radius + 1]):
+                out[atom, self._env_offset + r * self._env_bits + env % self._env_bits] = 1.0
 
 
 class PygAtomFeaturizer:
@@ -183,6 +212,9 @@ class PygAtomFeaturizer:
 
 ATOM_FEATURIZERS: dict[str, Callable[..., AtomFeaturizer]] = {
     "rich": RichAtomFeaturizer,
+    # rich + each atom's folded Morgan environments (radius 1 and 2): neighbourhood information
+    # for the graph-free student, computed by RDKit in the featurizer.
+    "rich_env": functools.partial(RichAtomFeaturizer, environment_bits=128),
     "pyg": PygAtomFeaturizer,
 }
 

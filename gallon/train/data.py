@@ -112,25 +112,3 @@ def batches(graphs: list[Data], order: np.ndarray, batch_size: int):
         chunks[-2] = np.concatenate([chunks[-2], chunks.pop()])
     for chunk in chunks:
         yield Batch.from_data_list([graphs[i] for i in chunk])
-
-
-@torch.no_grad()
-def predict(
-    model: torch.nn.Module,
-    graphs: list[Data],
-    positions: np.ndarray | None = None,
-    batch_size: int = 512,
-    device=None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Model in eval mode over graphs → (raw outputs (N, T), pooled representations (N, D))."""
-    model.eval()
-    order = np.arange(len(graphs)) if positions is None else positions
-    outs, hs = [], []
-    for batch in batches(graphs, order, batch_size):
-        batch = batch.to(device) if device is not None else batch
-        out, h = model(batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs)
-        outs.append(out.cpu().numpy())
-        hs.append(h.cpu().numpy())
-    if not outs:
-        return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
-    return np.concatenate(outs), np.concatenate(hs)

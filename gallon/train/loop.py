@@ -20,9 +20,8 @@ import numpy as np
 import torch
 
 from gallon.evaluation.metrics import PRIMARY, evaluate, is_better, to_predictions
-from gallon.models import build_model
-from gallon.train.data import GraphSet, batches, load_graph_set, predict
 from gallon.train.objectives import Objective, TrainModule, resolve_terms
+from gallon.train.tasks import TrainTask, get_task, predict
 
 logger = logging.getLogger(__name__)
 
@@ -67,31 +66,17 @@ class LocalSession:
             self.saved = copy.deepcopy(state)
 
 
-def load_spec_data(spec: dict[str, Any]) -> GraphSet:
-    d = spec["data"]
-    return load_graph_set(
-        d["features"],
-        d["molecules"],
-        d["splits"],
-        d["atom_dim"],
-        d["bond_dim"],
-        spec["task"],
-        d.get("teachers"),
-    )
-
-
-def build_train_module(spec: dict[str, Any], teacher_dims: dict[str, int]) -> TrainModule:
-    model = build_model(spec["model"])
+def build_train_module(task: TrainTask, spec: dict[str, Any], data) -> TrainModule:
+    """Model + objective; representation terms need the model's pooled size (probed once)."""
+    model = task.build_model(spec)
     dist = spec.get("distill") or {}
     terms = resolve_terms(
-        spec["task"], dist.get("kind", "auto"), dist.get("weights", {}), teacher_dims
+        spec["task"], dist.get("kind", "auto"), dist.get("weights", {}), data.teacher_dims
     )
-    with torch.no_grad():  # the student's pooled size, read off a dummy forward
-        probe = torch.zeros(2, spec["model"]["in_dim"])
-        empty = torch.zeros(2, 0, dtype=torch.long)
-        edge = torch.zeros(0, spec["model"].get("edge_dim", 0))
-        model.eval()
-        _, h = model(probe, empty, edge, torch.zeros(2, dtype=torch.long), 1)
+    model.eval()
+    with torch.no_grad():
+        probe = next(iter(task.batches(data, data.index["train"][:2], 2)))
+        _, h = task.forward(model, probe)
     objective = Objective(
         spec["task"],
         terms,
@@ -99,13 +84,13 @@ def build_train_module(spec: dict[str, Any], teacher_dims: dict[str, int]) -> Tr
         dist.get("temperature", 1.0),
         dist.get("projection", "student"),
     )
-    return TrainModule(model, objective)
+    return TrainModule(model, objective, task.forward)
 
 
-def score_split(model, gs: GraphSet, split: str, task: str, device=None) -> dict[str, Any]:
-    out, _ = predict(model, gs.graphs, gs.index[split], device=device)
-    pred = to_predictions(out, task, gs.y_mean, gs.y_std)
-    return evaluate(task, gs.y[gs.index[split]], pred)
+def score_split(task: TrainTask, model, data, split: str, spec_task: str, device=None) -> dict:
+    out, _ = predict(task, model, data, data.index[split], device=device)
+    pred = to_predictions(out, spec_task, data.y_mean, data.y_std)
+    return evaluate(spec_task, data.y[data.index[split]], pred)
 
 
 def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
@@ -113,11 +98,12 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
     tc, task, seed = spec["train"], spec["task"], int(spec["seed"])
     torch.manual_seed(seed)
     torch.set_num_threads(max(1, int(tc.get("cpus_per_worker", 1))))
-    gs = load_spec_data(spec)
-    module = build_train_module(spec, gs.teacher_dims)
+    kind = get_task(spec.get("kind", "graph"))
+    gs = kind.load(spec)
+    module = build_train_module(kind, spec, gs)
     ddp = session.wrap(module)
     model = module.model
-    optimizer = torch.optim.Adam(ddp.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
+    optimizer = kind.optimizer(ddp.parameters(), tc)
     metric = PRIMARY[task]
     state: dict[str, Any] = {
         "epoch": 0,
@@ -145,7 +131,7 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
         ddp.train()
         totals: dict[str, float] = {}
         n_batches = 0
-        for batch in batches(gs.graphs, shard, tc["batch_size"]):
+        for batch in kind.batches(gs, shard, tc["batch_size"]):
             optimizer.zero_grad()
             loss, parts = ddp(batch.to(session.device))
             loss.backward()
@@ -153,7 +139,7 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
             n_batches += 1
             for k, v in parts.items():
                 totals[k] = totals.get(k, 0.0) + v
-        val = score_split(model, gs, "val", task, session.device)
+        val = score_split(kind, model, gs, "val", task, session.device)
         value = val[metric]
         if is_better(metric, value, state["best_value"]) or state["best_state"] is None:
             state.update(

@@ -126,14 +126,14 @@ class Objective(nn.Module):
 
 
 class TrainModule(nn.Module):
-    """Model + objective as one module, so DDP syncs the projections' gradients too."""
+    """Model + objective as one module, so DDP syncs the projections' gradients too.
 
-    def __init__(self, model: nn.Module, objective: Objective) -> None:
+    `forward_fn(model, batch) -> (out, h)` is the task's way of running the model on a batch."""
+
+    def __init__(self, model: nn.Module, objective: Objective, forward_fn) -> None:
         super().__init__()
-        self.model, self.objective = model, objective
+        self.model, self.objective, self.forward_fn = model, objective, forward_fn
 
     def forward(self, batch):
-        out, h = self.model(
-            batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs
-        )
+        out, h = self.forward_fn(self.model, batch)
         return self.objective(out, h, batch)

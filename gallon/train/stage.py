@@ -20,32 +20,15 @@ import numpy as np
 import pyarrow as pa
 
 from gallon.artifacts import save_artifact
-from gallon.config.schema import Config, NetConfig
+from gallon.config.schema import Config
 from gallon.data.loading import DatasetInfo
 from gallon.evaluation.metrics import evaluate, to_predictions
 from gallon.features.stage import FeatureSet
 from gallon.io import write_json, write_table
-from gallon.models import build_model, count_parameters
-from gallon.train.data import GraphSet, load_graph_set, predict
+from gallon.models import count_parameters
+from gallon.train.tasks import get_task, predict
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Role:
-    name: str
-    net: Callable[[Config], NetConfig]
-    teachers: Callable[[Config], dict[str, float]]  # teacher role → distillation weight
-
-
-ROLES: dict[str, Role] = {
-    r.name: r
-    for r in (
-        Role("gnn", lambda c: c.gnn, lambda c: {}),
-        Role("mlp", lambda c: c.student, lambda c: {}),
-        Role("student", lambda c: c.student, lambda c: {"gnn": c.distill.alpha}),
-    )
-}
 
 
 @dataclass
@@ -55,42 +38,30 @@ class RunContext:
     cfg: Config
     out: Path
     info: DatasetInfo
-    features: FeatureSet
+    features: FeatureSet | None
     splits: dict[str, list[int]]
-    _graphs: GraphSet | None = field(default=None, repr=False)
+    _data: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def predictions_path(self, role: str, seed: int) -> Path:
         return self.out / "predictions" / role / f"seed_{seed}.parquet"
 
-    def graphs(self) -> GraphSet:
-        """All molecules as graphs with labels (loaded once, for driver-side prediction)."""
-        if self._graphs is None:
-            self._graphs = load_graph_set(
-                str(self.features.path),
-                str(self.out / "molecules.parquet"),
-                self.splits,
-                self.features.atom_dim,
-                self.features.bond_dim,
-                self.info.task,
-            )
-        return self._graphs
+    def dataset(self, spec: dict[str, Any]):
+        """All molecules of the spec's kind with labels, without teachers (loaded once per kind;
+        for driver-side prediction)."""
+        kind = spec["kind"]
+        if kind not in self._data:
+            plain = {**spec, "data": {**spec["data"], "teachers": {}}}
+            self._data[kind] = get_task(kind).load(plain)
+        return self._data[kind]
 
 
-@dataclass
-class ModelRun:
-    role: str
-    seed: int
-    metrics: dict[str, dict[str, Any]]  # split → metrics
-    summary: dict[str, Any]
-    parameters: int
-
-
-def build_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
+def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
     """The plain-dict spec a Ray Train worker needs (paths, hyperparameters, teachers)."""
     cfg, net = ctx.cfg, role.net(ctx.cfg)
     weights = {t: w for t, w in role.teachers(cfg).items() if w > 0}
     teachers = {t: str(ctx.predictions_path(t, seed)) for t in weights}
     return {
+        "kind": "graph",
         "seed": seed,
         "task": ctx.info.task,
         "model": {
@@ -121,9 +92,49 @@ def build_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
     }
 
 
-def _split_labels(gs: GraphSet) -> list[str]:
-    labels = np.full(len(gs.graphs), "", dtype=object)
-    for name, idx in gs.index.items():
+def save_graph_model(
+    folder: Path, model, spec: dict[str, Any], hparams: dict[str, Any], ctx: RunContext
+) -> None:
+    save_artifact(folder, model, hparams, ctx.features.spec)
+
+
+@dataclass(frozen=True)
+class Role:
+    """A model role: its config, its teachers (role → weight), how its spec is built and saved."""
+
+    name: str
+    net: Callable[[Config], Any]
+    teachers: Callable[[Config], dict[str, float]]
+    build_spec: Callable[[Role, RunContext, int], dict[str, Any]] = graph_spec
+    save: Callable[..., None] = save_graph_model
+
+
+ROLES: dict[str, Role] = {
+    r.name: r
+    for r in (
+        Role("gnn", lambda c: c.gnn, lambda c: {}),
+        Role("mlp", lambda c: c.student, lambda c: {}),
+        Role("student", lambda c: c.student, lambda c: {"gnn": c.distill.alpha}),
+    )
+}
+
+
+@dataclass
+class ModelRun:
+    role: str
+    seed: int
+    metrics: dict[str, dict[str, Any]]  # split → metrics
+    summary: dict[str, Any]
+    parameters: int
+
+
+def build_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
+    return role.build_spec(role, ctx, seed)
+
+
+def _split_labels(data) -> list[str]:
+    labels = np.full(len(data.rows), "", dtype=object)
+    for name, idx in data.index.items():
         labels[idx] = name
     return labels.tolist()
 
@@ -140,22 +151,23 @@ def train_role(
     spec = build_spec(role, ctx, seed)
     name = f"{role.name}_seed{seed}"
     result = fitter(spec, ctx.out / "checkpoints", name)
-    model = build_model(spec["model"])
+    kind = get_task(spec["kind"])
+    model = kind.build_model(spec)
     model.load_state_dict(result.best_state)
-    gs = ctx.graphs()
-    out, h = predict(model, gs.graphs)
-    pred = to_predictions(out, ctx.info.task, gs.y_mean, gs.y_std)
+    data = ctx.dataset(spec)
+    out, h = predict(kind, model, data)
+    pred = to_predictions(out, ctx.info.task, data.y_mean, data.y_std)
     table = pa.table(
         {
-            "row": pa.array(gs.rows, pa.int64()),
-            "split": pa.array(_split_labels(gs), pa.string()),
+            "row": pa.array(data.rows, pa.int64()),
+            "split": pa.array(_split_labels(data), pa.string()),
             "output": pa.array(out.astype(np.float32).tolist(), pa.list_(pa.float32())),
             "prediction": pa.array(pred.tolist(), pa.list_(pa.float64())),
             "embedding": pa.array(h.astype(np.float32).tolist(), pa.list_(pa.float32())),
         }
     )
     write_table(table, ctx.predictions_path(role.name, seed))
-    metrics = {s: evaluate(ctx.info.task, gs.y[idx], pred[idx]) for s, idx in gs.index.items()}
+    metrics = {s: evaluate(ctx.info.task, data.y[idx], pred[idx]) for s, idx in data.index.items()}
     hparams = {
         "model": spec["model"],
         "role": role.name,
@@ -164,12 +176,13 @@ def train_role(
         "targets": list(ctx.info.targets),
         "metric": ctx.info.metric,
         "dataset": ctx.info.name,
-        "y_mean": None if gs.y_mean is None else gs.y_mean.tolist(),
-        "y_std": None if gs.y_std is None else gs.y_std.tolist(),
+        "y_mean": None if data.y_mean is None else data.y_mean.tolist(),
+        "y_std": None if data.y_std is None else data.y_std.tolist(),
         "teachers": spec["distill"]["weights"],
         "best_epoch": result.summary.get("best_epoch"),
     }
-    folder = save_artifact(ctx.out / role.name / f"seed_{seed}", model, hparams, ctx.features.spec)
+    folder = ctx.out / role.name / f"seed_{seed}"
+    role.save(folder, model, spec, hparams, ctx)
     write_json(result.summary, folder / "history.json")
     logger.info(
         "%s seed %d: val %s %.4f, test %.4f (best epoch %s of %s)",

@@ -1,0 +1,37 @@
+"""The `graph` training task: molecular graphs for GNN teachers and the atom-MLP student."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from gallon.models import build_model
+from gallon.train.data import GraphSet, batches, load_graph_set
+
+
+class GraphTask:
+    def load(self, spec: dict[str, Any]) -> GraphSet:
+        d = spec["data"]
+        return load_graph_set(
+            d["features"],
+            d["molecules"],
+            d["splits"],
+            d["atom_dim"],
+            d["bond_dim"],
+            spec["task"],
+            d.get("teachers"),
+        )
+
+    def build_model(self, spec: dict[str, Any]) -> torch.nn.Module:
+        return build_model(spec["model"])
+
+    def batches(self, data: GraphSet, order: np.ndarray, batch_size: int):
+        return batches(data.graphs, order, batch_size)
+
+    def forward(self, model: torch.nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        return model(batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs)
+
+    def optimizer(self, params, train: dict[str, Any]) -> torch.optim.Optimizer:
+        return torch.optim.Adam(params, lr=train["lr"], weight_decay=train["weight_decay"])

@@ -1,0 +1,69 @@
+"""What the training loop needs to know about a kind of input, as a small registry.
+
+A `TrainTask` loads a dataset for a spec, builds the model, batches positions of it and runs the
+model on a batch. `graph` (molecular graphs: GNNs and the atom MLP) and `text` (the LM teacher
+on SMILES + explanations) are registered; the loop, the objective and Ray Train stay the same.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+TASKS = {
+    "graph": "gallon.train.graph_task:GraphTask",
+    "text": "gallon.lm.text_task:TextTask",
+}
+
+
+class Dataset(Protocol):
+    index: dict[str, np.ndarray]  # split → positions
+    y: np.ndarray  # (N, T) labels in target units, NaN = missing
+    y_mean: np.ndarray | None
+    y_std: np.ndarray | None
+    teacher_dims: dict[str, int]
+    rows: np.ndarray  # (N,) data rows
+
+
+class TrainTask(Protocol):
+    def load(self, spec: dict[str, Any]) -> Dataset: ...
+
+    def build_model(self, spec: dict[str, Any]) -> torch.nn.Module: ...
+
+    def batches(self, data: Dataset, order: np.ndarray, batch_size: int) -> Iterator[Any]: ...
+
+    def forward(self, model: torch.nn.Module, batch: Any) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def optimizer(self, params, train: dict[str, Any]) -> torch.optim.Optimizer: ...
+
+
+def get_task(kind: str) -> TrainTask:
+    """The registered task (imported on first use: the text task needs transformers)."""
+    module, _, name = TASKS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)()
+
+
+@torch.no_grad()
+def predict(
+    task: TrainTask,
+    model: torch.nn.Module,
+    data: Dataset,
+    positions: np.ndarray | None = None,
+    batch_size: int = 512,
+    device=None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model in eval mode → (raw outputs (N, T), pooled representations (N, D))."""
+    model.eval()
+    order = np.arange(len(data.rows)) if positions is None else positions
+    outs, hs = [], []
+    for batch in task.batches(data, order, batch_size):
+        out, h = task.forward(model, batch.to(device) if device is not None else batch)
+        outs.append(out.float().cpu().numpy())
+        hs.append(h.float().cpu().numpy())
+    if not outs:
+        return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
+    return np.concatenate(outs), np.concatenate(hs)
