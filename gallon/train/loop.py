@@ -83,6 +83,7 @@ def build_train_module(task: TrainTask, spec: dict[str, Any], data) -> TrainModu
         h.shape[1],
         dist.get("temperature", 1.0),
         dist.get("projection", "student"),
+        spec.get("label_smoothing", 0.0),
     )
     return TrainModule(model, objective, task.forward)
 

@@ -49,7 +49,9 @@ def resolve_terms(
     ]
 
 
-def supervised_loss(out: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
+def supervised_loss(
+    out: torch.Tensor, y: torch.Tensor, task: str, label_smoothing: float = 0.0
+) -> torch.Tensor:
     """Masked BCE-with-logits (classification) or MSE (regression).
 
     out, y: (B, T); NaN in y marks a missing label."""
@@ -58,6 +60,7 @@ def supervised_loss(out: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tens
         return out.sum() * 0.0
     target = torch.where(mask, y, torch.zeros_like(y))
     if task == "classification":
+        target = target * (1 - label_smoothing) + 0.5 * label_smoothing
         per = F.binary_cross_entropy_with_logits(out, target, reduction="none")
     else:
         per = (out - target) ** 2
@@ -84,8 +87,10 @@ class Objective(nn.Module):
         student_dim: int,
         temperature: float = 1.0,
         projection: str = "student",
+        label_smoothing: float = 0.0,
     ) -> None:
         super().__init__()
+        self.label_smoothing = label_smoothing
         self.task, self.terms, self.tau, self.projection = (
             task,
             list(terms),
@@ -103,7 +108,7 @@ class Objective(nn.Module):
     def forward(
         self, out: torch.Tensor, h: torch.Tensor, batch
     ) -> tuple[torch.Tensor, dict[str, float]]:
-        loss = supervised_loss(out, batch.y, self.task)
+        loss = supervised_loss(out, batch.y, self.task, self.label_smoothing)
         parts = {"sup": float(loss.detach())}
         for term in self.terms:
             if term.kind == "label":

@@ -1,8 +1,7 @@
 """Stage `train`: one model role × seed on Ray Train, then its predictions and artifact.
 
-Roles (`ROLES`) say which network config a model uses and which teachers it distils from:
-`gnn` (teacher, graph network), `mlp` (the student's architecture, labels only) and `student`
-(the same MLP distilled from the teachers whose weights are > 0). A role's outputs:
+A `Role` (registry in gallon.roles) says which config a model uses, which teachers it distils
+from and how its spec is built and its model saved. A role's outputs:
 `predictions/<role>/seed_<s>.parquet` (`PREDICTION_COLUMNS`; the teacher outputs students read)
 and `<role>/seed_<s>/` (the loadable artifact plus history.json).
 """
@@ -58,7 +57,7 @@ class RunContext:
 def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
     """The plain-dict spec a Ray Train worker needs (paths, hyperparameters, teachers)."""
     cfg, net = ctx.cfg, role.net(ctx.cfg)
-    weights = {t: w for t, w in role.teachers(cfg).items() if w > 0}
+    weights = {t: w for t, w in role.teachers(cfg).items() if w > 0 and t in cfg.run.roles}
     teachers = {t: str(ctx.predictions_path(t, seed)) for t in weights}
     return {
         "kind": "graph",
@@ -108,15 +107,8 @@ class Role:
     build_spec: Callable[[Role, RunContext, int], dict[str, Any]] = graph_spec
     save: Callable[..., None] = save_graph_model
 
-
-ROLES: dict[str, Role] = {
-    r.name: r
-    for r in (
-        Role("gnn", lambda c: c.gnn, lambda c: {}),
-        Role("mlp", lambda c: c.student, lambda c: {}),
-        Role("student", lambda c: c.student, lambda c: {"gnn": c.distill.alpha}),
-    )
-}
+    def spec(self, ctx: RunContext, seed: int) -> dict[str, Any]:
+        return self.build_spec(self, ctx, seed)
 
 
 @dataclass
@@ -128,10 +120,6 @@ class ModelRun:
     parameters: int
 
 
-def build_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
-    return role.build_spec(role, ctx, seed)
-
-
 def _split_labels(data) -> list[str]:
     labels = np.full(len(data.rows), "", dtype=object)
     for name, idx in data.index.items():
@@ -139,16 +127,13 @@ def _split_labels(data) -> list[str]:
     return labels.tolist()
 
 
-def train_role(
-    role_name: str, seed: int, ctx: RunContext, fitter: Callable | None = None
-) -> ModelRun:
+def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None = None) -> ModelRun:
     """Train one role for one seed (on Ray Train unless another `fitter` is injected, e.g.
     `gallon.train.loop.fit_local`); write predictions, artifact and history."""
     if fitter is None:
         from gallon.train.ray_fit import fit as fitter
 
-    role = ROLES[role_name]
-    spec = build_spec(role, ctx, seed)
+    spec = role.spec(ctx, seed)
     name = f"{role.name}_seed{seed}"
     result = fitter(spec, ctx.out / "checkpoints", name)
     kind = get_task(spec["kind"])
@@ -178,7 +163,7 @@ def train_role(
         "dataset": ctx.info.name,
         "y_mean": None if data.y_mean is None else data.y_mean.tolist(),
         "y_std": None if data.y_std is None else data.y_std.tolist(),
-        "teachers": spec["distill"]["weights"],
+        "teachers": (spec.get("distill") or {}).get("weights", {}),
         "best_epoch": result.summary.get("best_epoch"),
     }
     folder = ctx.out / role.name / f"seed_{seed}"

@@ -5,6 +5,7 @@ import pytest
 
 from gallon.artifacts import HPARAMS, load_model
 from gallon.errors import InputError
+from gallon.roles import ROLES
 from gallon.train.loop import fit_local
 from gallon.train.stage import train_role
 
@@ -12,7 +13,7 @@ from gallon.train.stage import train_role
 def test_seed_folders_load_as_ensemble_without_pickle(tiny_run, monkeypatch):
     ctx = tiny_run(overrides=("run.seeds=[0,1]",))
     for seed in (0, 1):
-        train_role("mlp", seed, ctx, fit_local)
+        train_role(ROLES["mlp"], seed, ctx, fit_local)
     import torch
 
     def no_pickle(*a, **k):
@@ -27,7 +28,7 @@ def test_seed_folders_load_as_ensemble_without_pickle(tiny_run, monkeypatch):
 
 def test_mismatched_members_and_missing_model(tiny_run, tmp_path):
     ctx = tiny_run()
-    train_role("mlp", 0, ctx, fit_local)
+    train_role(ROLES["mlp"], 0, ctx, fit_local)
     mixed = tmp_path / "mixed"
     shutil.copytree(ctx.out / "mlp" / "seed_0", mixed / "a")
     shutil.copytree(ctx.out / "mlp" / "seed_0", mixed / "b")

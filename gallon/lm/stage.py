@@ -1,0 +1,53 @@
+"""The LM teacher role: its Ray Train spec and how the fine-tuned model is saved."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from gallon.io import write_json
+
+EXPLANATIONS = "explanations.parquet"
+
+
+def text_spec(role, ctx, seed: int) -> dict[str, Any]:
+    """Spec for the `text` task: encoder, text format, data paths, training settings."""
+    lm = ctx.cfg.lm
+    return {
+        "kind": "text",
+        "seed": seed,
+        "task": ctx.info.task,
+        "model": {
+            "encoder": lm.encoder,
+            "pooling": lm.pooling,
+            "text": lm.text,
+            "max_length": lm.max_length,
+            "dropout": lm.dropout,
+            "num_tasks": len(ctx.info.targets),
+        },
+        "train": dataclasses.asdict(lm.train),
+        "label_smoothing": lm.label_smoothing if ctx.info.task == "classification" else 0.0,
+        "data": {
+            "explanations": str(ctx.out / EXPLANATIONS),
+            "molecules": str(ctx.out / "molecules.parquet"),
+            "splits": ctx.splits,
+        },
+        "distill": {"weights": {}},
+    }
+
+
+def save_text_model(
+    folder: Path, model, spec: dict[str, Any], hparams: dict[str, Any], ctx
+) -> None:
+    """Weights (safetensors), hparams and the tokenizer, so the encoder reloads offline."""
+    from safetensors.torch import save_file
+    from transformers import AutoTokenizer
+
+    from gallon.lm.encoder import resolve_encoder
+
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / "model.safetensors"))
+    write_json(hparams, folder / "hparams.json")
+    AutoTokenizer.from_pretrained(resolve_encoder(spec["model"]["encoder"])).save_pretrained(folder)

@@ -1,0 +1,82 @@
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+
+from gallon.io import write_table
+from gallon.lm.text_task import TextTask, make_text
+from gallon.roles import ROLES
+from gallon.train.loop import fit_local
+from gallon.train.stage import train_role
+
+
+def _with_explanations(ctx, missing: int = 2):
+    """Write explanations.parquet for the run (a few molecules without an explanation)."""
+    mols = pq.read_table(ctx.out / "molecules.parquet").to_pydict()
+    text = [
+        None if i < missing else "the molecule is polar with an acid group"
+        for i in range(len(mols["row"]))
+    ]
+    write_table(
+        pa.table({"row": mols["row"], "smiles": mols["smiles"], "explanation": text}),
+        ctx.out / "explanations.parquet",
+    )
+
+
+def test_text_is_the_papers_format():
+    assert make_text("CCO", "It is polar.", True) == "The original SMILES string: CCO\nIt is polar."
+    assert make_text("CCO", "It is polar.", False) == "The original SMILES string: CCO\n"
+    assert make_text("CCO", None, True) == "The original SMILES string: CCO\n"
+
+
+def test_dynamic_padding(tiny_run, tiny_encoder):
+    ctx = tiny_run(overrides=(f"lm.encoder={tiny_encoder}",))
+    _with_explanations(ctx)
+    task = TextTask()
+    spec = ROLES["lm"].spec(ctx, 0)
+    data = task.load(spec)
+    order = np.arange(len(data.rows))
+    (first, *_) = list(task.batches(data, order[:4], 4))
+    lengths = [len(data.ids[i]) for i in order[:4]]
+    assert first.input_ids.shape == (4, max(lengths))
+    assert first.attention_mask.sum(1).tolist() == lengths
+
+
+def test_lm_teacher_trains_and_writes_teacher_outputs(tiny_run, tiny_encoder):
+    for target in ("active", "logs"):
+        ctx = tiny_run(
+            target,
+            overrides=(
+                f"lm.encoder={tiny_encoder}",
+                "lm.train.epochs=3",
+                "lm.train.batch_size=8",
+                "lm.train.lr=0.001",
+                "run.roles=[lm,gnn,mlp,student]",
+                "distill.beta=1",
+            ),
+        )
+        _with_explanations(ctx)
+        run = train_role(ROLES["lm"], 0, ctx, fit_local)
+        assert run.summary["epochs_run"] >= 1 and set(run.metrics) == {"train", "val", "test"}
+        preds = pq.read_table(ctx.predictions_path("lm", 0)).to_pydict()
+        assert len(preds["row"]) == 24 and len(preds["embedding"][0]) == 32  # tiny hidden size
+        folder = ctx.out / "lm" / "seed_0"
+        assert json.loads((folder / "hparams.json").read_text())["model"]["encoder"] == str(
+            tiny_encoder
+        )
+        assert (folder / "tokenizer.json").is_file() and (folder / "model.safetensors").is_file()
+        # the student now distils from both teachers
+        train_role(ROLES["gnn"], 0, ctx, fit_local)
+        student = train_role(ROLES["student"], 0, ctx, fit_local)
+        hp = json.loads((ctx.out / "student" / "seed_0" / "hparams.json").read_text())
+        assert hp["teachers"] == {"gnn": ctx.cfg.distill.alpha, "lm": 1.0}
+        assert np.isfinite(student.metrics["test"][ctx.info.metric])
+
+
+def test_label_smoothing_in_spec_for_classification_only(tiny_run, tiny_encoder):
+    spec_c = ROLES["lm"].spec(tiny_run("active", (f"lm.encoder={tiny_encoder}",)), 0)
+    spec_r = ROLES["lm"].spec(tiny_run("logs", (f"lm.encoder={tiny_encoder}",)), 0)
+    assert spec_c["label_smoothing"] == 0.1 and spec_r["label_smoothing"] == 0.0
+    assert torch.isfinite(torch.tensor(spec_c["label_smoothing"]))
