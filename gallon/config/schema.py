@@ -216,19 +216,20 @@ class ExplainConfig:
     local folder (vllm backend), or the served model name (openai backend)."""
     smiles: bool = True
     """Give the canonical SMILES."""
-    bonds: bool = True
-    """Give the bond list, one line per bond."""
+    bonds: bool = False
+    """Give the bond list, one line per bond. Off by default on CPU: it makes prompts ~4x longer
+    and explaining ~6x slower with SmolLM2 on 2 cores (docs/benchmarks.md); gpu.yaml turns it on."""
     image: bool = False
     """Give the RDKit diagram as an image content part (needs a vision-language model)."""
     image_size: int = 500
     """Diagram width and height in pixels."""
-    max_tokens: int = 96
+    max_tokens: int = 64
     """Longest explanation, in tokens."""
     temperature: float = 0.0
     """Sampling temperature (0: greedy, reproducible)."""
     top_p: float = 1.0
     """Nucleus sampling mass."""
-    batch_size: int = 32
+    batch_size: int = 64
     """Molecules per request batch; a killed run loses at most the batches in flight."""
     concurrency: int = 1
     """vLLM engines (vllm) or concurrent request workers (openai)."""

@@ -37,16 +37,6 @@ def load_json(path: Path):
     return json.loads(path.read_text())
 
 
-@pytest.fixture(scope="session")
-def bbbp_smoke(tmp_path_factory) -> Path:
-    """BBBP smoke run (2 seeds); the GNN trains with 2 DDP workers."""
-    out = tmp_path_factory.mktemp("bbbp") / "run"
-    run_ok(
-        "run_all.py", "--config", str(SMOKE), "--set", "gnn.train.num_workers=2", "--out", str(out)
-    )
-    return out
-
-
 TINY_SMILES = [
     "CCO",
     "c1ccccc1O",
@@ -98,3 +88,29 @@ def explain_args(dataset: Path, out: Path, cache: Path, *extra: str) -> list[str
         "explain.batch_size=2",
         *extra,
     ]
+
+
+@pytest.fixture(scope="session")
+def smoke_args(tiny_llm, tiny_encoder, tmp_path_factory) -> list[str]:
+    """The smoke config with the tiny offline LLM and encoder and a session-wide LLM cache."""
+    cache = tmp_path_factory.mktemp("explain_cache")
+    return [
+        "--config",
+        str(SMOKE),
+        "--set",
+        f"explain.model={tiny_llm}",
+        "--set",
+        EAGER,
+        "--set",
+        f"explain.cache_dir={cache}",
+        "--set",
+        f"lm.encoder={tiny_encoder}",
+    ]
+
+
+@pytest.fixture(scope="session")
+def bbbp_smoke(smoke_args, tmp_path_factory) -> Path:
+    """The whole pipeline on a BBBP subset (2 seeds); the GNN trains with 2 DDP workers."""
+    out = tmp_path_factory.mktemp("bbbp") / "run"
+    run_ok("run_all.py", *smoke_args, "--set", "gnn.train.num_workers=2", "--out", str(out))
+    return out

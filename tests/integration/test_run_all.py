@@ -6,6 +6,8 @@ from gallon.artifacts import load_model
 
 from .conftest import SMOKE, load_json, run_ok
 
+ROLES = ("lm", "gnn", "mlp", "student")
+
 pytestmark = pytest.mark.integration
 
 RUN_FILES = [
@@ -48,7 +50,7 @@ def test_bbbp_run_folder(bbbp_smoke):
     assert len(errors["row"]) == 11 and all(
         r.startswith("invalid molecule") for r in errors["reason"]
     )
-    for role in ("gnn", "mlp", "student"):
+    for role in ROLES:
         entry = m["models"][role]
         for split in ("val", "test"):
             assert set(entry[split]) == {"mean", "std", "per_seed"}
@@ -56,6 +58,11 @@ def test_bbbp_run_folder(bbbp_smoke):
             assert 0.0 <= entry[split]["mean"] <= 1.0
     report = (bbbp_smoke / "report.md").read_text()
     assert "| student |" in report and "11 rows were rejected" in report
+    assert "## Explanations" in report
+    hp = load_json(bbbp_smoke / "student" / "seed_0" / "hparams.json")
+    assert hp["teachers"] == {"gnn": 0.1, "lm": 0.1}  # both teachers distilled
+    stats = load_json(bbbp_smoke / "explain_stats.json")
+    assert stats["molecules"] == 300 and stats["failed"] == 0
     splits = load_json(bbbp_smoke / "splits.json")
     assert sum(len(splits[s]) for s in ("train", "val", "test")) == 300
 
@@ -70,13 +77,14 @@ def test_student_artifact_loads_alone_and_reproduces_predictions(bbbp_smoke):
     assert np.allclose(ours, np.asarray(preds["prediction"][:50]), atol=1e-5)
 
 
-def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(bbbp_smoke, tmp_path):
+def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(
+    bbbp_smoke, smoke_args, tmp_path
+):
     # Same config and seeds as bbbp_smoke; one injected worker crash after epoch 2 of gnn seed 0.
     out = tmp_path / "crash"
     proc = run_ok(
         "run_all.py",
-        "--config",
-        str(SMOKE),
+        *smoke_args,
         "--set",
         "gnn.train.num_workers=2",
         "--out",
@@ -89,7 +97,8 @@ def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(bbbp_smoke, t
     assert history["epochs_run"] == 4
     assert load_json(out / "splits.json") == load_json(bbbp_smoke / "splits.json")
     a, b = load_json(bbbp_smoke / "metrics.json"), load_json(out / "metrics.json")
-    for role in ("gnn", "mlp", "student"):
+    assert load_json(out / "explain_stats.json")["requested"] == 0  # explanations from the cache
+    for role in ROLES:
         for split in ("val", "test"):
             assert a["models"][role][split]["per_seed"] == pytest.approx(
                 b["models"][role][split]["per_seed"], abs=1e-9
@@ -99,7 +108,17 @@ def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(bbbp_smoke, t
 def test_esol_regression_run(tmp_path):
     out = tmp_path / "esol"
     proc = run_ok(
-        "run_all.py", "--config", str(SMOKE), "--dataset", "esol", "--seeds", "0", "--out", str(out)
+        "run_all.py",
+        "--config",
+        str(SMOKE),
+        "--dataset",
+        "esol",
+        "--seeds",
+        "0",
+        "--set",
+        "run.roles=[gnn,mlp,student]",
+        "--out",
+        str(out),
     )
     m = load_json(out / "metrics.json")
     assert (m["task"], m["metric"], m["n_rejected"]) == ("regression", "rmse", 0)
