@@ -77,6 +77,11 @@ def write_json(obj: Any, path: str | Path) -> Path:
     return write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", path)
 
 
+def cache_root() -> Path:
+    """gallon's cache (converted models, explanations, reusable trained models)."""
+    return Path(os.environ.get("GALLON_CACHE", Path.home() / ".cache" / "gallon")).expanduser()
+
+
 def read_json(path: str | Path) -> Any:
     path = Path(path)
     if not path.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,8 @@ import pytest
 # The test machines have no model hub; fail fast instead of waiting on network timeouts.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Tests never see (or fill) the user's cache of explanations and trained models.
+os.environ["GALLON_CACHE"] = tempfile.mkdtemp(prefix="gallon-test-cache-")
 
 # 24 small drug-like molecules from a few scaffold families, with a made-up binary label and a
 # made-up regression target; enough for splits, training and metrics on tiny data.

@@ -289,6 +289,11 @@ class RunConfig:
     """Run folder (default runs/<dataset>-<timestamp>)."""
     num_cpus: int | None = None
     """CPUs of a local Ray (default: all); ignored when joining a cluster via RAY_ADDRESS."""
+    reuse: bool = True
+    """Reuse a model trained earlier from byte-identical inputs, config and gallon source
+    (training is deterministic, so the result is the same); false always trains."""
+    cache_dir: str | None = None
+    """Where reusable models are kept (default: $GALLON_CACHE or ~/.cache/gallon, trained/)."""
 
     def __post_init__(self) -> None:
         _check(len(self.seeds) > 0, "seeds", "must not be empty")

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gallon.errors import ConfigError
+from gallon.io import cache_root
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_CACHE = Path(os.environ.get("GALLON_CACHE", Path.home() / ".cache" / "gallon"))
 
 
 def _package_file(package: str, name: str) -> Path:
@@ -62,7 +61,7 @@ def resolve_model(model: str, cache: str | None = None) -> str:
     """The path or id vLLM should load for `model` (converting a packaged model once)."""
     if model not in LOCAL_MODELS:
         return model
-    root = Path(cache).expanduser() if cache else DEFAULT_CACHE
+    root = Path(cache).expanduser() if cache else cache_root()
     dest = root / "models" / model
     if (dest / "config.json").is_file():
         return str(dest)

@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 from gallon.config.schema import ExplainConfig
 from gallon.errors import error_rows
 from gallon.explain.cache import ExplanationCache
-from gallon.explain.models import DEFAULT_CACHE
 from gallon.explain.prompts import Modalities, PromptTemplate, cache_key, load_template
+from gallon.io import cache_root
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def explain_molecules(
     rows, smiles = molecules.column("row").to_pylist(), molecules.column("smiles").to_pylist()
     keys = [cache_key(s, template.version, cfg.model, cfg.sampling()) for s in smiles]
     cache = ExplanationCache(
-        Path(cfg.cache_dir).expanduser() if cfg.cache_dir else DEFAULT_CACHE / "explanations"
+        Path(cfg.cache_dir).expanduser() if cfg.cache_dir else cache_root() / "explanations"
     )
     done = cache.successful_keys()
     todo = {k: s for k, s in zip(keys, smiles) if k not in done}

@@ -23,8 +23,9 @@ from gallon.config.schema import Config
 from gallon.data.loading import DatasetInfo
 from gallon.evaluation.metrics import evaluate, to_predictions
 from gallon.features.stage import FeatureSet
-from gallon.io import write_json, write_table
+from gallon.io import cache_root, write_json, write_table
 from gallon.models import count_parameters
+from gallon.train.reuse import ModelStore, spec_key
 from gallon.train.tasks import get_task, predict
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,12 @@ class RunContext:
 
     def predictions_path(self, role: str, seed: int) -> Path:
         return self.out / "predictions" / role / f"seed_{seed}.parquet"
+
+    def model_store(self) -> ModelStore | None:
+        if not self.cfg.run.reuse:
+            return None
+        root = self.cfg.run.cache_dir
+        return ModelStore(Path(root).expanduser() if root else cache_root() / "trained")
 
     def dataset(self, spec: dict[str, Any]):
         """All molecules of the spec's kind with labels, without teachers (loaded once per kind;
@@ -135,6 +142,19 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
 
     spec = role.spec(ctx, seed)
     name = f"{role.name}_seed{seed}"
+    folder = ctx.out / role.name / f"seed_{seed}"
+    store = ctx.model_store()
+    key = spec_key(spec) if store else None
+    entry = store.get(key) if store else None
+    if entry is not None:
+        run = ModelRun(**store.restore(entry, ctx.predictions_path(role.name, seed), folder))
+        logger.info(
+            "%s seed %d: reused the model trained earlier from identical inputs (%s)",
+            role.name,
+            seed,
+            entry,
+        )
+        return run
     result = fitter(spec, ctx.out / "checkpoints", name)
     kind = get_task(spec["kind"])
     model = kind.build_model(spec)
@@ -166,7 +186,6 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
         "teachers": (spec.get("distill") or {}).get("weights", {}),
         "best_epoch": result.summary.get("best_epoch"),
     }
-    folder = ctx.out / role.name / f"seed_{seed}"
     role.save(folder, model, spec, hparams, ctx)
     write_json(result.summary, folder / "history.json")
     logger.info(
@@ -179,4 +198,7 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
         result.summary.get("best_epoch"),
         result.summary.get("epochs_run"),
     )
-    return ModelRun(role.name, seed, metrics, result.summary, count_parameters(model))
+    run = ModelRun(role.name, seed, metrics, result.summary, count_parameters(model))
+    if store is not None:
+        store.put(key, ctx.predictions_path(role.name, seed), folder, dataclasses.asdict(run))
+    return run

@@ -87,6 +87,8 @@ def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(
         *smoke_args,
         "--set",
         "gnn.train.num_workers=2",
+        "--set",
+        "run.reuse=false",
         "--out",
         str(out),
         env={"GALLON_INJECT_CRASH": "gnn_seed0:2"},
@@ -126,3 +128,13 @@ def test_esol_regression_run(tmp_path):
         assert m["models"][role]["test"]["mean"] > 0
         assert set(m["models"][role]["extra"]["test"]) == {"mae", "r2"}
     assert "student" in proc.stdout and "rmse" in proc.stdout
+
+
+def test_warm_rerun_reuses_every_model(bbbp_smoke, smoke_args, tmp_path):
+    out = tmp_path / "warm"
+    proc = run_ok("run_all.py", *smoke_args, "--set", "gnn.train.num_workers=2", "--out", str(out))
+    assert proc.stdout.count("reused the model") + proc.stderr.count("reused the model") == 8
+    assert "Started training worker group" not in proc.stdout + proc.stderr
+    a, b = load_json(bbbp_smoke / "metrics.json"), load_json(out / "metrics.json")
+    assert a["models"] == b["models"]
+    assert load_model(out / "student")[0].hparams == load_model(bbbp_smoke / "student")[0].hparams

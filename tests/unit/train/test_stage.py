@@ -39,3 +39,20 @@ def test_artifact_reloads_and_predicts_like_the_run(tiny_run):
     assert np.allclose(pred[:-1], np.asarray(table["prediction"]), atol=1e-5)
     assert np.isnan(pred[-1]).all() and why[-1].startswith("SMILES syntax error")
     assert member.task == "regression" and member.targets == ["logs"]
+
+
+def test_identical_inputs_reuse_the_trained_model(tiny_run, tmp_path):
+    ctx = tiny_run(overrides=(f"run.cache_dir={tmp_path / 'store'}",))
+    first = train_role(ROLES["gnn"], 0, ctx, fit_local)
+
+    def must_not_train(*args, **kwargs):
+        raise AssertionError("a model with identical inputs was trained again")
+
+    again = train_role(ROLES["gnn"], 0, ctx, must_not_train)
+    assert again.metrics == first.metrics and again.parameters == first.parameters
+    assert (ctx.out / "gnn" / "seed_0" / "model.safetensors").is_file()
+    # any change to the config or the inputs trains anew
+    changed = tiny_run(overrides=(f"run.cache_dir={tmp_path / 'store'}", "gnn.dropout=0.2"))
+    calls = []
+    train_role(ROLES["gnn"], 0, changed, lambda *a: calls.append(1) or fit_local(*a))
+    assert calls == [1]
