@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 ARGS    ?=
 
-.PHONY: setup run test test-unit test-integration lint clean
+.PHONY: setup run test test-unit test-integration lint clean chemprop-venv
 
 setup: $(STAMP)
 
@@ -43,3 +43,14 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
+
+# chemprop v2 in its own venv, for jobs/compare_chemprop.py (the tool users would pick instead).
+chemprop-venv: .venv-chemprop/.installed
+
+.venv-chemprop/.installed:
+	test -x .venv-chemprop/bin/python || $(PY) -m venv .venv-chemprop
+	.venv-chemprop/bin/pip install -q torch==2.13.0
+	echo "torch==2.13.0+cpu" > .venv-chemprop/constraints.txt
+	.venv-chemprop/bin/pip install -q -c .venv-chemprop/constraints.txt chemprop==2.3.1
+	.venv-chemprop/bin/pip uninstall -q -y torchvision torchaudio torchcodec triton || true
+	touch .venv-chemprop/.installed

@@ -14,6 +14,9 @@ ROLES: dict[str, Role] = {
         Role(
             "student", lambda c: c.student, lambda c: {"gnn": c.distill.alpha, "lm": c.distill.beta}
         ),
+        # single-teacher students, for ablations: the same MLP distilled from one teacher only
+        Role("student_gnn", lambda c: c.student, lambda c: {"gnn": c.distill.alpha}),
+        Role("student_lm", lambda c: c.student, lambda c: {"lm": c.distill.beta}),
     )
 }
 

@@ -284,7 +284,8 @@ class RunConfig:
     """Model seeds; every model is trained once per seed, metrics are mean ± std over seeds."""
     roles: tuple[str, ...] = ("lm", "gnn", "mlp", "student")
     """Models to train, in order: lm (explain stage + LM teacher), gnn, mlp (labels only),
-    student (distilled from the teachers in this list whose weight is > 0)."""
+    student (distilled from the teachers in this list whose weight is > 0), and for ablations
+    student_gnn / student_lm (distilled from that teacher only)."""
     out: str | None = None
     """Run folder (default runs/<dataset>-<timestamp>)."""
     num_cpus: int | None = None
@@ -298,7 +299,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         _check(len(self.seeds) > 0, "seeds", "must not be empty")
         _check(len(set(self.seeds)) == len(self.seeds), "seeds", "must not repeat")
-        known = ("lm", "gnn", "mlp", "student")
+        known = ("lm", "gnn", "mlp", "student", "student_gnn", "student_lm")
         _check(set(self.roles) <= set(known), "roles", f"must be among {', '.join(known)}")
         _check(len(self.roles) > 0, "roles", "must not be empty")
 

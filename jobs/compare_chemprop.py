@@ -1,0 +1,122 @@
+"""Train chemprop v2 with its defaults on the identical split of finished gallon runs.
+
+    make chemprop-venv                                   # once: chemprop in .venv-chemprop
+    python jobs/compare_chemprop.py runs/bench/bbbp runs/bench/esol --seeds 0,1,2
+
+For each run folder it writes the run's molecules as chemprop's CSV (canonical SMILES, targets),
+the split as chemprop's --splits-file (positions in that CSV, from splits.json), trains one model
+per seed (`chemprop train ... --pytorch-seed S`, everything else at chemprop's defaults), scores
+the test predictions with gallon's metrics and writes <run>/chemprop/summary.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from gallon.evaluation.metrics import evaluate, summarize
+
+DEFAULT_CHEMPROP = Path(__file__).resolve().parents[1] / ".venv-chemprop" / "bin" / "chemprop"
+
+
+def export(run: Path, out: Path) -> tuple[dict, np.ndarray, list[int]]:
+    """data.csv + splits.json for chemprop; returns (dataset info, labels, test positions)."""
+    info = json.loads((run / "dataset.json").read_text())
+    mols = pq.read_table(run / "molecules.parquet").to_pydict()
+    y = np.asarray(mols["y"], dtype=float)
+    frame = pd.DataFrame({"smiles": mols["smiles"]})
+    for j, target in enumerate(info["targets"]):
+        frame[target] = y[:, j]
+    out.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out / "data.csv", index=False)
+    position = {row: i for i, row in enumerate(mols["row"])}
+    splits = json.loads((run / "splits.json").read_text())
+    chosen = {
+        name: [position[r] for r in splits[name] if r in position]
+        for name in ("train", "val", "test")
+    }
+    (out / "splits.json").write_text(json.dumps([chosen]))
+    return info, y, chosen["test"]
+
+
+def train(chemprop: Path, out: Path, info: dict, seed: int, extra: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(chemprop),
+            "train",
+            "-i",
+            str(out / "data.csv"),
+            "-s",
+            "smiles",
+            "--target-columns",
+            *info["targets"],
+            "-t",
+            info["task"],
+            "--splits-file",
+            str(out / "splits.json"),
+            "-o",
+            str(out / f"seed_{seed}"),
+            "--pytorch-seed",
+            str(seed),
+            *extra,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    return time.perf_counter() - started
+
+
+def test_predictions(folder: Path, targets: list[str]) -> np.ndarray:
+    (path,) = sorted(folder.rglob("test_predictions.csv"))[:1]
+    return pd.read_csv(path)[targets].to_numpy(dtype=float)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("runs", nargs="+", type=Path)
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--chemprop", type=Path, default=DEFAULT_CHEMPROP)
+    p.add_argument("--extra", default="", help="extra chemprop train flags, e.g. '--epochs 30'")
+    args = p.parse_args()
+    if not args.chemprop.exists():
+        print(f"error: {args.chemprop} not found; run make chemprop-venv first.", file=sys.stderr)
+        return 2
+    seeds = [int(s) for s in args.seeds.split(",")]
+    for run in args.runs:
+        out = run / "chemprop"
+        info, y, test = export(run, out)
+        scores, walls = [], []
+        for seed in seeds:
+            walls.append(train(args.chemprop, out, info, seed, args.extra.split()))
+            pred = test_predictions(out / f"seed_{seed}", info["targets"])
+            scores.append(evaluate(info["task"], y[test], pred)[info["metric"]])
+            print(
+                f"{info['name']} seed {seed}: test {info['metric']} {scores[-1]:.4f} "
+                f"({walls[-1]:.0f} s)",
+                flush=True,
+            )
+        summary = {
+            "dataset": info["name"],
+            "metric": info["metric"],
+            "seeds": seeds,
+            "test": summarize(scores),
+            "train_seconds": summarize(walls),
+            "chemprop_flags": args.extra or "defaults",
+        }
+        (out / "summary.json").write_text(json.dumps(summary, indent=2))
+        print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
