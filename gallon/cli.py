@@ -30,6 +30,11 @@ def base_parser(description: str) -> argparse.ArgumentParser:
         help="config file(s), merged in order over the defaults",
     )
     p.add_argument(
+        "--params",
+        metavar="YAML",
+        help="tuned settings (a sweep's best.yaml), merged over --config, under --set",
+    )
+    p.add_argument(
         "--set",
         action="append",
         default=[],
@@ -73,6 +78,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if run:
         extra["run"] = run
     paths = args.config or ([DEFAULT_CONFIG] if DEFAULT_CONFIG.exists() else [])
+    if getattr(args, "params", None):
+        paths = [*paths, args.params]
     cfg = load_config(paths, args.overrides, extra)
     validate_names(cfg)
     return cfg

@@ -304,6 +304,81 @@ class RunConfig:
         _check(len(self.roles) > 0, "roles", "must not be empty")
 
 
+DISTRIBUTIONS = ("choice", "uniform", "loguniform", "randint")
+# The reference code's grid for both teacher weights (GALLON's search, trainDistill.py).
+WEIGHT_GRID = [0.0, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0]
+
+
+def _default_space() -> dict[str, dict[str, Any]]:
+    return {
+        "distill.alpha": {"choice": list(WEIGHT_GRID)},
+        "distill.beta": {"choice": list(WEIGHT_GRID)},
+        "distill.kind": {"choice": ["label", "representation"]},
+        "distill.temperature": {"choice": [1.0, 2.0, 4.0]},
+        "student.dropout": {"uniform": [0.0, 0.5]},
+        "student.train.lr": {"loguniform": [1e-4, 1e-2]},
+        "student.train.weight_decay": {"choice": [0.0, 1e-5, 1e-4, 1e-3]},
+        "student.hidden": {"choice": [128, 256, 512]},
+    }
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Ray Tune search over the distilled student's settings (jobs/sweep.py)."""
+
+    trials: int = 20
+    """Number of trials (configurations sampled); grid search ignores it."""
+    search: Literal["random", "grid", "optuna"] = "random"
+    """random (Tune's sampler), grid (every combination of the choice lists) or optuna (TPE;
+    needs the optuna package: pip install -e '.[tune]')."""
+    scheduler: Literal["asha", "none"] = "asha"
+    """asha stops trials whose validation metric trails the others early; none runs all to the
+    end (early stopping on patience still applies)."""
+    grace_epochs: int = 10
+    """Epochs every trial runs before ASHA may stop it."""
+    max_concurrent_trials: int = 2
+    """Upper bound on trials running at once (also bounded by the cluster's CPUs)."""
+    cpus_per_trial: int = 1
+    """CPUs each trial reserves (and uses as torch threads)."""
+    gpus_per_trial: float = 0.0
+    """GPUs each trial reserves (a fraction shares one GPU between trials)."""
+    seed: int = 0
+    """The teachers' seed the trials distil from; the search itself is seeded with it too."""
+    space: dict[str, dict[str, Any]] = field(default_factory=_default_space)
+    """Config key → distribution: {choice: [...]}, {uniform: [lo, hi]}, {loguniform: [lo, hi]}
+    or {randint: [lo, hi]}. Keys are any student or distill key."""
+
+    def __post_init__(self) -> None:
+        _check(self.trials >= 1, "trials", "must be at least 1")
+        _check(self.grace_epochs >= 1, "grace_epochs", "must be at least 1")
+        _check(self.max_concurrent_trials >= 1, "max_concurrent_trials", "must be at least 1")
+        _check(self.cpus_per_trial >= 1, "cpus_per_trial", "must be at least 1")
+        _check(self.gpus_per_trial >= 0, "gpus_per_trial", "must not be negative")
+        _check(len(self.space) > 0, "space", "must name at least one key")
+        for key, dist in self.space.items():
+            _check(
+                key.split(".")[0] in ("student", "distill"),
+                "space",
+                f"may only search student.* and distill.* keys, not '{key}'",
+            )
+            _check(
+                isinstance(dist, dict) and len(dist) == 1 and next(iter(dist)) in DISTRIBUTIONS,
+                "space",
+                f"entry '{key}' must be one of {{{', '.join(DISTRIBUTIONS)}: ...}}",
+            )
+            name, values = next(iter(dist.items()))
+            _check(
+                isinstance(values, list) and len(values) >= 1,
+                "space",
+                f"entry '{key}' needs a list of values",
+            )
+            _check(
+                name == "choice" or len(values) == 2,
+                "space",
+                f"entry '{key}' ({name}) needs [low, high]",
+            )
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration of a run."""
@@ -320,3 +395,4 @@ class Config:
     distill: DistillConfig = field(default_factory=DistillConfig)
     explain: ExplainConfig = field(default_factory=ExplainConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)

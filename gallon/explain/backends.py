@@ -72,6 +72,13 @@ def _vllm_postprocess(max_tokens: int) -> Callable[[dict], dict]:
     return post
 
 
+# The CPU stages around the engine only (de)tokenize. With Ray's default of one CPU each they
+# deadlock a 2-CPU machine: engine + detokenizer hold both CPUs and the tokenizer never starts
+# (seen in CI). A tenth of a CPU each lets all of them run beside the engine's bundle.
+LIGHT_STAGE = {"num_cpus": 0.1, "concurrency": 1}
+LIGHT_MAP = {"num_cpus": 0.1}  # the row-wise pre/postprocess maps, for the same reason
+
+
 def vllm_processor(cfg, model_source: str, sampling: dict[str, Any]):
     """Ray Data processor running vLLM engines (one per `concurrency`) inside the job."""
     from ray.data.llm import build_processor, vLLMEngineProcessorConfig
@@ -89,13 +96,18 @@ def vllm_processor(cfg, model_source: str, sampling: dict[str, Any]):
         batch_size=cfg.batch_size,
         concurrency=cfg.concurrency,
         should_continue_on_error=True,
-        prepare_multimodal_stage={"enabled": bool(cfg.image)},
+        prepare_multimodal_stage={"enabled": bool(cfg.image), **LIGHT_STAGE},
+        chat_template_stage=LIGHT_STAGE,
+        tokenize_stage=LIGHT_STAGE,
+        detokenize_stage=LIGHT_STAGE,
         **kwargs,
     )
     return build_processor(
         config,
         preprocess=_vllm_preprocess(sampling),
         postprocess=_vllm_postprocess(sampling["max_tokens"]),
+        preprocess_map_kwargs=LIGHT_MAP,
+        postprocess_map_kwargs=LIGHT_MAP,
     )
 
 
@@ -176,5 +188,9 @@ def openai_processor(cfg, sampling: dict[str, Any]):
         concurrency=cfg.concurrency,
     )
     return build_processor(
-        config, preprocess=_openai_preprocess(cfg.model, sampling), postprocess=_openai_postprocess
+        config,
+        preprocess=_openai_preprocess(cfg.model, sampling),
+        postprocess=_openai_postprocess,
+        preprocess_map_kwargs=LIGHT_MAP,
+        postprocess_map_kwargs=LIGHT_MAP,
     )

@@ -155,6 +155,7 @@ def explain_molecules(
             fn_constructor_kwargs={"template": template_dict},
             batch_size=cfg.batch_size,
             concurrency=1,
+            num_cpus=0.5,  # with the engine's bundle and the light (de)tokenizers: fits 2 CPUs
         )
         ds = _processor(cfg)(ds)
         crash_after, seen = _crash_after(), set()

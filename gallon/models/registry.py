@@ -23,6 +23,8 @@ def register(name: str):
             raise ValueError(f"model '{name}' is registered twice")
         MODELS[name] = cls
         cls.registry_name = name
+        if not hasattr(cls, "uses_bonds"):
+            cls.uses_bonds = True  # message passing over bonds unless the class says otherwise
         return cls
 
     return wrap

@@ -17,6 +17,8 @@ class AtomMLP(nn.Module):
     ignored so that every model shares one call signature.
     """
 
+    uses_bonds = False  # screening skips bond featurisation for this model
+
     def __init__(
         self,
         in_dim: int,

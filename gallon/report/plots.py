@@ -73,3 +73,22 @@ def comparison_bars(models: dict[str, Any], metric: str, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def sweep_scatter(table, keys: list[str], metric: str, path: Path) -> Path:
+    """Validation metric of each finished trial against each of `keys` (e.g. alpha and beta);
+    weight axes are symmetric-log so that 0 (teacher off) is shown."""
+    keys = [k for k in keys if k in table.columns]
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.4), squeeze=False)
+    done = table[table["best_val"].notna()]
+    for ax, key in zip(axes[0], keys):
+        stopped = done["status"] != "finished"
+        for mask, label, marker in ((~stopped, "finished", "o"), (stopped, "stopped early", "x")):
+            ax.scatter(done[key][mask], done["best_val"][mask], label=label, marker=marker)
+        ax.set_xscale("symlog", linthresh=1e-3)
+        ax.set(xlabel=key, ylabel=f"val {metric}")
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

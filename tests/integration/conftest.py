@@ -17,14 +17,27 @@ SMOKE = ROOT / "jobs" / "configs" / "smoke.yaml"
 def run_job(script: str, *args: str, env: dict[str, str] | None = None, timeout: int = 600):
     """Run jobs/<script> with the venv's Python; returns the CompletedProcess."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "jobs" / script), *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    try:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "jobs" / script), *args],
+            cwd=ROOT,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:  # show where it stalled, not just that it did
+        out = (
+            (exc.stdout or b"").decode(errors="replace")
+            if isinstance(exc.stdout, bytes)
+            else (exc.stdout or "")
+        )
+        err = (
+            (exc.stderr or b"").decode(errors="replace")
+            if isinstance(exc.stderr, bytes)
+            else (exc.stderr or "")
+        )
+        pytest.fail(f"{script} timed out after {timeout}s:\n{out[-4000:]}\n{err[-6000:]}")
 
 
 def run_ok(script: str, *args: str, **kw) -> subprocess.CompletedProcess:

@@ -225,6 +225,8 @@ def test_multimodal_request_failures_and_api_key(recorder, tiny_dataset, tmp_pat
             "--set",
             "explain.image_size=320",
             "--set",
+            "explain.bonds=true",
+            "--set",
             "explain.api_key_env=GALLON_TEST_KEY",
             "--set",
             "explain.max_retries=0",

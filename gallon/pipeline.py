@@ -1,0 +1,73 @@
+"""The stages every job shares before training: prepare → featurize → explain (when needed).
+
+`run_all.py` and `sweep.py` both start here, so a sweep sees exactly the run folder, features,
+explanations and split that `run_all.py` would produce for the same config.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from gallon.cli import init_ray, run_folder
+from gallon.config import Config, dump_yaml
+from gallon.data.prepare import Prepared, prepare, write_prepared
+from gallon.features.stage import featurize
+from gallon.io import write_json, write_table, write_text
+from gallon.lm.stage import EXPLANATIONS
+from gallon.train.stage import RunContext
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Inputs:
+    """Everything the training stages of a run read, plus what the report needs."""
+
+    ctx: RunContext
+    prepared: Prepared
+    errors: pa.Table  # every rejected row of every stage so far
+    sections: list[str]  # extra Markdown sections for the report (the explain stage's)
+
+    @property
+    def out(self) -> Path:
+        return self.ctx.out
+
+    @property
+    def n_molecules(self) -> int:
+        return self.prepared.molecules.num_rows - self.ctx.features.errors.num_rows
+
+
+def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
+    """Validate and load the data (before Ray), start Ray, featurize, explain if an LM is trained.
+
+    Writes config.yaml, molecules/splits/dataset files, features/, explanations and
+    errors.parquet into the run folder (`out`, default from `cfg.run.out`).
+    """
+    prepared = prepare(cfg.data, cfg.split)  # all input checks happen here, before Ray
+    out = out or run_folder(cfg, prepared.info.name)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(dump_yaml(cfg), out / "config.yaml")
+    write_prepared(prepared, cfg.split, out)
+
+    init_ray(cfg)
+    f, info = cfg.features, prepared.info
+    features = featurize(out / "molecules.parquet", out, f.atoms, f.batch_size, f.concurrency)
+    errors, sections = [prepared.errors, features.errors], []
+    if "lm" in cfg.run.roles:
+        from gallon.explain.stage import explain_molecules, report_section
+
+        table, explain_errors, stats = explain_molecules(
+            prepared.molecules, info.name, list(info.targets), info.task, cfg.explain
+        )
+        write_table(table, out / EXPLANATIONS)
+        write_json(stats.as_dict(), out / "explain_stats.json")
+        errors.append(explain_errors)
+        sections.append(report_section(table, stats))
+    all_errors = pa.concat_tables(errors)
+    write_table(all_errors, out / "errors.parquet")
+    ctx = RunContext(cfg, out, info, features, prepared.splits)
+    return Inputs(ctx, prepared, all_errors, sections)

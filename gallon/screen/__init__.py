@@ -1,0 +1,1 @@
+"""Screening: stream a molecule library through trained models with Ray Data."""

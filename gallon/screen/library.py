@@ -1,0 +1,79 @@
+"""Open a molecule library as a Ray Dataset of (id, smiles): CSV, Parquet (file or folder) or .smi.
+
+Gzipped CSV and .smi files work too. The id column is optional and carried through untouched
+(null when absent), so output rows can be joined back to the input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gallon.errors import InputError
+
+LIBRARY_COLUMNS = ("id", "smiles")
+
+
+def library_kind(path: Path) -> str:
+    name = path.name.lower().removesuffix(".gz")
+    if path.is_dir() or name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith((".smi", ".smiles", ".txt")):
+        return "smi"
+    raise InputError(
+        f"library {path} must be .csv, .parquet (file or folder) or .smi (optionally .gz)."
+    )
+
+
+def smi_lines(batch: pa.Table) -> pa.Table:
+    """'SMILES [id]' lines → (id, smiles); a blank line becomes an empty SMILES (an error row)."""
+    ids, smiles = [], []
+    for line in batch.column("text").to_pylist():
+        parts = (line or "").split(maxsplit=1)
+        smiles.append(parts[0] if parts else "")
+        ids.append(parts[1].strip() if len(parts) > 1 else None)
+    return pa.table({"id": pa.array(ids, pa.string()), "smiles": pa.array(smiles, pa.string())})
+
+
+def select_columns(batch: pa.Table, smiles: str, ident: str | None) -> pa.Table:
+    text = pc.fill_null(pc.cast(batch.column(smiles), pa.string()), "")
+    ids = pc.cast(batch.column(ident), pa.string()) if ident else pa.nulls(len(batch), pa.string())
+    return pa.table({"id": ids, "smiles": text})
+
+
+# Reading and column selection are light next to scoring; they reserve no CPU so that scoring
+# actors holding every CPU cannot starve them (which would stall the stream).
+LIGHT = {"num_cpus": 0}
+
+
+def open_library(path: str | Path, smiles_column: str = "smiles", id_column: str | None = None):
+    """The library as a Ray Dataset with string columns `id` and `smiles`."""
+    import ray
+
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise InputError(f"library {path} does not exist.")
+    kind = library_kind(path)
+    if kind == "smi":
+        ds = ray.data.read_text(str(path), ray_remote_args=LIGHT)
+        return ds.map_batches(smi_lines, batch_format="pyarrow", **LIGHT)
+    reader = ray.data.read_parquet if kind == "parquet" else ray.data.read_csv
+    ds = reader(str(path), ray_remote_args=LIGHT)
+    columns = ds.schema().names
+    if smiles_column not in columns:
+        raise InputError(
+            f"library {path} has no column '{smiles_column}'; it has {', '.join(columns)} "
+            "(use --smiles-column)."
+        )
+    if id_column and id_column not in columns:
+        raise InputError(f"library {path} has no id column '{id_column}'.")
+    return ds.map_batches(
+        select_columns,
+        fn_kwargs={"smiles": smiles_column, "ident": id_column},
+        batch_format="pyarrow",
+        **LIGHT,
+    )

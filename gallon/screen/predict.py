@@ -1,0 +1,114 @@
+"""Score SMILES with one or more trained models (pure), and the Ray Data UDF around it.
+
+Models that ignore bonds (the student) get atom features only, batched as one (atoms, F) matrix
+without building graph objects: the cheap path GALLON's distillation exists for. Several models
+(one per seed) give the mean and the standard deviation across members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import torch
+
+from gallon.artifacts import Predictor, load_model
+from gallon.chem import parse_smiles
+from gallon.errors import InputError
+from gallon.evaluation.metrics import to_predictions
+
+
+def output_columns(targets: Sequence[str], ensemble: bool) -> list[str]:
+    cols = ["id", "smiles"]
+    for t in targets:
+        cols += [t, f"{t}_std"] if ensemble else [t]
+    return [*cols, "error"]
+
+
+class Scorer:
+    """Members loaded once; `score(ids, smiles) -> pa.Table` with one row per input row."""
+
+    def __init__(self, members: list[Predictor], threads: int = 1) -> None:
+        torch.set_num_threads(threads)
+        self.members = members
+        specs = {str(m.featurizer.spec()) for m in members}
+        if len(specs) != 1:
+            raise InputError("the models use different featurizers; screen them separately.")
+        self.featurizer = members[0].featurizer
+        self.bonds = any(m.model.uses_bonds for m in members)
+        self.targets = members[0].targets
+        self.task = members[0].task
+
+    @classmethod
+    def from_path(cls, path: str | Path, threads: int = 1) -> Scorer:
+        return cls(load_model(path), threads)
+
+    def _member_predictions(self, mols) -> np.ndarray:
+        """(members, N, T) predictions for parsed molecules."""
+        xs = [self.featurizer.atoms(m) for m in mols]
+        sizes = np.fromiter((x.shape[0] for x in xs), dtype=np.int64, count=len(xs))
+        x = torch.from_numpy(np.concatenate(xs))
+        batch = torch.from_numpy(np.repeat(np.arange(len(xs)), sizes))
+        if self.bonds:
+            edges = [self.featurizer.bonds(m) for m in mols]
+            shift = np.repeat(
+                np.concatenate([[0], np.cumsum(sizes)[:-1]]), [e[0].shape[1] for e in edges]
+            )
+            edge_index = torch.from_numpy(np.concatenate([e[0] for e in edges], axis=1) + shift)
+            edge_attr = torch.from_numpy(np.concatenate([e[1] for e in edges]))
+        else:
+            edge_index = torch.zeros(2, 0, dtype=torch.long)
+            edge_attr = torch.zeros(0, self.featurizer.bond_dim)
+        out = []
+        with torch.no_grad():
+            for m in self.members:
+                raw, _ = m.model(x, edge_index, edge_attr, batch, len(xs))
+                mean, std = m.hparams.get("y_mean"), m.hparams.get("y_std")
+                out.append(
+                    to_predictions(
+                        raw.numpy(),
+                        self.task,
+                        None if mean is None else np.asarray(mean),
+                        None if std is None else np.asarray(std),
+                    )
+                )
+        return np.stack(out)
+
+    def score(self, ids: Sequence[str | None], smiles: Sequence[str]) -> pa.Table:
+        n, ensemble = len(smiles), len(self.members) > 1
+        mols, ok, errors = [], [], [None] * n
+        for i, s in enumerate(smiles):
+            mol, reason = parse_smiles(s)
+            if mol is None:
+                errors[i] = reason
+            else:
+                mols.append(mol)
+                ok.append(i)
+        preds = np.full((n, len(self.targets)), np.nan)
+        spread = np.full((n, len(self.targets)), np.nan)
+        if mols:
+            member = self._member_predictions(mols)
+            preds[ok] = member.mean(0)
+            spread[ok] = member.std(0, ddof=1) if ensemble else 0.0
+        cols = {
+            "id": pa.array(list(ids), pa.string()),
+            "smiles": pa.array(list(smiles), pa.string()),
+        }
+        for j, t in enumerate(self.targets):
+            cols[t] = pa.array(preds[:, j], pa.float64(), from_pandas=True)  # NaN → null
+            if ensemble:
+                cols[f"{t}_std"] = pa.array(spread[:, j], pa.float64())
+        cols["error"] = pa.array(errors, pa.string())
+        return pa.table(cols)
+
+
+class ScreenBatch:
+    """Ray Data class UDF: (id, smiles) batches → predictions (+ error) batches."""
+
+    def __init__(self, model: str, threads: int = 1) -> None:
+        self.scorer = Scorer.from_path(model, threads)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return self.scorer.score(batch.column("id").to_pylist(), batch.column("smiles").to_pylist())

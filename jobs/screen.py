@@ -1,0 +1,116 @@
+"""Score a molecule library of any size with trained models, streaming through Ray Data.
+
+    python jobs/screen.py --model runs/<run>/student --input library.csv --output preds/
+    python jobs/screen.py --model runs/<run>/student/seed_0 --input lib.smi.gz --output preds/
+    python jobs/screen.py --model runs/<run>/gnn --input lib.parquet --output gnn_preds/
+    python jobs/screen.py --model runs/<run>/student/seed_0 --export torchscript --output export/
+
+Rows in = rows out: every input row becomes one output row with predictions (mean and std over
+the models found under --model) or, for an unusable SMILES, null predictions and an `error`.
+Output: Parquet shards in --output plus _summary.json (counts, molecules/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from gallon.cli import exits_cleanly, setup_logging
+from gallon.errors import InputError
+
+logger = logging.getLogger("gallon.screen")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", required=True, help="a model folder, or a folder of seed folders")
+    p.add_argument("--input", help="library: .csv, .parquet (file or folder) or .smi, maybe .gz")
+    p.add_argument("--output", required=True, help="output folder (replaced)")
+    p.add_argument("--smiles-column", default="smiles")
+    p.add_argument("--id-column", default=None, help="carried through to the output")
+    p.add_argument("--batch-size", type=int, default=2048, help="molecules per batch")
+    p.add_argument("--workers", type=int, default=None, help="scoring actors (default: CPUs)")
+    p.add_argument("--export", choices=("torchscript",), help="export the student instead")
+    p.add_argument(
+        "--object-store-mb",
+        type=int,
+        default=1024,
+        help="object store of a local Ray (bounds memory while streaming)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true")
+    return p.parse_args(argv)
+
+
+@exits_cleanly
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    setup_logging(args.quiet)
+    from gallon.artifacts import load_model
+
+    members = load_model(args.model)  # fails early, before Ray, on a wrong path
+    output = Path(args.output)
+    if args.export:
+        from gallon.screen.export import export_torchscript
+
+        print(f"exported {export_torchscript(members[0], output)}")
+        return 0
+    if not args.input:
+        raise InputError("--input is required unless --export is given.")
+    if args.batch_size <= 0:
+        raise InputError("--batch-size must be positive.")
+    import ray
+
+    from gallon.screen.library import open_library
+    from gallon.screen.predict import ScreenBatch
+
+    if not ray.is_initialized():
+        if os.environ.get("RAY_ADDRESS"):
+            ray.init()
+        else:
+            ray.init(object_store_memory=args.object_store_mb * 1024**2)
+    workers = args.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    ds = open_library(args.input, args.smiles_column, args.id_column)
+    ds = ds.map_batches(
+        ScreenBatch,
+        fn_constructor_kwargs={"model": str(Path(args.model).resolve())},
+        batch_size=args.batch_size,
+        batch_format="pyarrow",
+        concurrency=workers,
+    )
+    if output.exists():
+        shutil.rmtree(output)
+    started = time.perf_counter()
+    ds.write_parquet(str(output), ray_remote_args={"num_cpus": 0})
+    seconds = time.perf_counter() - started
+    summary = _summary(output, seconds, len(members), workers)
+    (output / "_summary.json").write_text(json.dumps(summary, indent=2))  # '_': not a shard
+    print(json.dumps(summary))
+    return 0
+
+
+def _summary(output: Path, seconds: float, members: int, workers: int) -> dict:
+    import pyarrow.compute as pc
+    import pyarrow.dataset as pads
+
+    table = pads.dataset(str(output), format="parquet").to_table(columns=["error"])
+    errors = int(pc.sum(pc.is_valid(table.column("error")).cast("int64")).as_py() or 0)
+    rows = table.num_rows
+    return {
+        "rows": rows,
+        "predicted": rows - errors,
+        "errors": errors,
+        "models": members,
+        "workers": workers,
+        "seconds": round(seconds, 2),
+        "molecules_per_second": round(rows / seconds, 1) if seconds else None,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
