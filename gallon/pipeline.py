@@ -7,17 +7,22 @@ explanations and split that `run_all.py` would produce for the same config.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
 from gallon.cli import init_ray, run_folder
 from gallon.config import Config, dump_yaml
 from gallon.data.prepare import Prepared, prepare, write_prepared
+from gallon.evaluation.summary import summarize_runs
 from gallon.features.stage import featurize
 from gallon.io import write_json, write_table, write_text
 from gallon.lm.stage import EXPLANATIONS
+from gallon.report.markdown import write_report
 from gallon.train.stage import RunContext
 
 logger = logging.getLogger(__name__)
@@ -71,3 +76,32 @@ def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
     write_table(all_errors, out / "errors.parquet")
     ctx = RunContext(cfg, out, info, features, prepared.splits)
     return Inputs(ctx, prepared, all_errors, sections)
+
+
+def finish_run(
+    inputs: Inputs,
+    runs: list,
+    started: float,
+    extra: dict[str, Any] | None = None,
+    sections: list[Callable[[dict[str, Any]], str]] | None = None,
+) -> dict[str, Any]:
+    """Summarise the trained models into metrics.json and report.md; returns the metrics.
+
+    `extra` adds top-level keys to metrics.json; `sections` are Markdown sections built from the
+    metrics (called with them) appended to the report after the pipeline's own.
+    """
+    cfg, info = inputs.ctx.cfg, inputs.ctx.info
+    metrics = summarize_runs(
+        runs,
+        info.to_dict(),
+        {"method": cfg.split.method, **inputs.prepared.splits},
+        n_molecules=inputs.n_molecules,
+        n_rejected=len(inputs.errors),
+        seeds=list(cfg.run.seeds),
+    )
+    metrics.update(extra or {})
+    metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
+    write_json(metrics, inputs.out / "metrics.json")
+    built = [make(metrics) for make in (sections or [])]
+    write_report(inputs.out, metrics, [*inputs.sections, *built])
+    return metrics

@@ -15,10 +15,8 @@ import sys
 import time
 
 from gallon.cli import base_parser, config_from_args, exits_cleanly, setup_logging
-from gallon.evaluation.summary import format_table, summarize_runs
-from gallon.io import write_json
-from gallon.pipeline import prepare_inputs
-from gallon.report.markdown import write_report
+from gallon.evaluation.summary import format_table
+from gallon.pipeline import finish_run, prepare_inputs
 from gallon.roles import ordered
 from gallon.train.stage import train_role
 
@@ -37,17 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         train_role(role, seed, ctx) for seed in cfg.run.seeds for role in ordered(cfg.run.roles)
     ]
 
-    metrics = summarize_runs(
-        runs,
-        info.to_dict(),
-        {"method": cfg.split.method, **inputs.prepared.splits},
-        n_molecules=inputs.n_molecules,
-        n_rejected=len(inputs.errors),
-        seeds=list(cfg.run.seeds),
-    )
-    metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
-    write_json(metrics, out / "metrics.json")
-    write_report(out, metrics, inputs.sections)
+    metrics = finish_run(inputs, runs, started)
     print(
         f"\n{info.name} ({metrics['task']}, {metrics['split']} split, "
         f"{metrics['n_molecules']} molecules, {metrics['n_rejected']} rejected)"

@@ -18,10 +18,9 @@ import sys
 import time
 
 from gallon.cli import base_parser, config_from_args, exits_cleanly, setup_logging
-from gallon.evaluation.summary import format_table, summarize_runs
-from gallon.io import write_json, write_text
-from gallon.pipeline import prepare_inputs
-from gallon.report.markdown import write_report
+from gallon.evaluation.summary import format_table
+from gallon.io import write_text
+from gallon.pipeline import finish_run, prepare_inputs
 from gallon.report.plots import sweep_scatter
 from gallon.roles import ROLES, ordered
 from gallon.sweep.report import sweep_section, sweep_summary
@@ -80,18 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     for seed in cfg.run.seeds:
         runs += [train_role(role, seed, ctx) for role in roles]
         runs.append(train_role(tuned, seed, tuned_ctx))
-    metrics = summarize_runs(
+    metrics = finish_run(
+        inputs,
         runs,
-        info.to_dict(),
-        {"method": cfg.split.method, **inputs.prepared.splits},
-        n_molecules=inputs.n_molecules,
-        n_rejected=len(inputs.errors),
-        seeds=list(cfg.run.seeds),
+        started,
+        extra={"sweep": sweep_summary(result, best, cfg)},
+        sections=[sweep_section],
     )
-    metrics["sweep"] = sweep_summary(result, best, cfg)
-    metrics["wall_seconds"] = round(time.perf_counter() - started, 1)
-    write_json(metrics, out / "metrics.json")
-    write_report(out, metrics, [*inputs.sections, sweep_section(metrics)])
     print(result.table.head(10).to_string(index=False))
     print(format_table(metrics))
     print(f"best.yaml: {out / 'sweep' / 'best.yaml'}  ({metrics['wall_seconds']} s)")

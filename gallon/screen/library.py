@@ -61,6 +61,11 @@ def open_library(path: str | Path, smiles_column: str = "smiles", id_column: str
     if kind == "smi":
         ds = ray.data.read_text(str(path), ray_remote_args=LIGHT)
         return ds.map_batches(smi_lines, batch_format="pyarrow", **LIGHT)
+    if kind == "parquet":
+        # Ray 2.60's default Parquet path lists files in a task that reserves a whole CPU and
+        # cannot be told otherwise; with every CPU held by scoring actors it never runs and the
+        # stream stalls (seen on 2 CPUs). The V1 path reads with the light arguments below.
+        ray.data.DataContext.get_current().use_datasource_v2 = False
     reader = ray.data.read_parquet if kind == "parquet" else ray.data.read_csv
     ds = reader(str(path), ray_remote_args=LIGHT)
     columns = ds.schema().names

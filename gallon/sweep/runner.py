@@ -17,7 +17,7 @@ import pandas as pd
 
 from gallon.errors import ConfigError
 from gallon.evaluation.metrics import PRIMARY
-from gallon.sweep.space import plain_params, tune_space
+from gallon.sweep.space import config_value, plain_params, tune_space
 from gallon.sweep.trial import interrupt_callbacks, train_trial
 from gallon.train.stage import Role, RunContext
 
@@ -121,7 +121,7 @@ def _status(result, epochs: int) -> str:
     m = result.metrics or {}
     if result.error is not None:
         return "error"
-    if not m:
+    if not m.get("training_iteration"):
         return "not run"
     if m.get("stop"):
         return "finished"
@@ -150,6 +150,9 @@ def run_sweep(ctx: RunContext, role: Role, storage: Path, resume: bool = False) 
             }
         )
     table = pd.DataFrame(rows)
+    for key in keys:  # trials that never ran leave gaps; keep integer keys integers
+        if key in table and isinstance(config_value(ctx.cfg, key), int):
+            table[key] = table[key].astype("Int64")
     ascending = PRIMARY[ctx.info.task] != "roc_auc"
     table = table.sort_values("best_val", ascending=ascending, na_position="last")
     requested = len(table) if grid else ctx.cfg.sweep.trials

@@ -26,9 +26,35 @@ def nest(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def config_value(cfg: Config, key: str) -> Any:
+    node: Any = cfg
+    for part in key.split("."):
+        node = getattr(node, part, None)
+    return node
+
+
+def _like_config(cfg: Config, params: dict[str, Any]) -> dict[str, Any]:
+    """Integral floats back to int where the key is an int: Tune's result tables (and pandas)
+    turn 128 into 128.0."""
+    out = {}
+    for key, value in params.items():
+        if hasattr(value, "item"):
+            value = value.item()  # numpy scalars
+        current = config_value(cfg, key)
+        if (
+            isinstance(current, int)
+            and not isinstance(current, bool)
+            and isinstance(value, float)
+            and value.is_integer()
+        ):
+            value = int(value)
+        out[key] = value
+    return out
+
+
 def apply_params(cfg: Config, params: dict[str, Any]) -> Config:
     """The config with a trial's parameters applied (type-checked like any override)."""
-    return from_dict(Config, nest(params), base=cfg)
+    return from_dict(Config, nest(_like_config(cfg, params)), base=cfg)
 
 
 def check_space(cfg: Config) -> None:

@@ -147,7 +147,9 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
     key = spec_key(spec) if store else None
     entry = store.get(key) if store else None
     if entry is not None:
-        run = ModelRun(**store.restore(entry, ctx.predictions_path(role.name, seed), folder))
+        saved = store.restore(entry, ctx.predictions_path(role.name, seed), folder)
+        # the same model may have been trained under another role name (a sweep's student_tuned)
+        run = ModelRun(**{**saved, "role": role.name, "seed": seed})
         logger.info(
             "%s seed %d: reused the model trained earlier from identical inputs (%s)",
             role.name,

@@ -80,13 +80,16 @@ def test_student_artifact_loads_alone_and_reproduces_predictions(bbbp_smoke):
 def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(
     bbbp_smoke, smoke_args, tmp_path
 ):
-    # Same config and seeds as bbbp_smoke; one injected worker crash after epoch 2 of gnn seed 0.
+    # Same config and seeds as bbbp_smoke, GNN only (its resume is what is tested; retraining the
+    # other roles would only cost time); one injected worker crash after epoch 2 of gnn seed 0.
     out = tmp_path / "crash"
     proc = run_ok(
         "run_all.py",
         *smoke_args,
         "--set",
         "gnn.train.num_workers=2",
+        "--set",
+        "run.roles=[gnn]",
         "--set",
         "run.reuse=false",
         "--out",
@@ -99,12 +102,10 @@ def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(
     assert history["epochs_run"] == 4
     assert load_json(out / "splits.json") == load_json(bbbp_smoke / "splits.json")
     a, b = load_json(bbbp_smoke / "metrics.json"), load_json(out / "metrics.json")
-    assert load_json(out / "explain_stats.json")["requested"] == 0  # explanations from the cache
-    for role in ROLES:
-        for split in ("val", "test"):
-            assert a["models"][role][split]["per_seed"] == pytest.approx(
-                b["models"][role][split]["per_seed"], abs=1e-9
-            )
+    for split in ("val", "test"):
+        assert a["models"]["gnn"][split]["per_seed"] == pytest.approx(
+            b["models"]["gnn"][split]["per_seed"], abs=1e-9
+        )
 
 
 def test_esol_regression_run(tmp_path):
