@@ -29,13 +29,21 @@ def require_columns(table: pa.Table, required: Iterable[str], what: str) -> None
 
 
 def read_table(path: str | Path, required: Iterable[str] = ()) -> pa.Table:
-    """Read a Parquet file or folder and check that it has the `required` columns."""
-    path = Path(path)
-    if not path.exists():
+    """Read a Parquet file or folder (a local path or a pyarrow.fs URI on shared storage) and
+    check that it has the `required` columns."""
+    from gallon.storage import Storage, is_uri
+
+    if is_uri(path):
+        store = Storage(path)
+        exists, read = store.exists(), lambda: store.read_table()
+    else:
+        path = Path(path)
+        exists, read = path.exists(), lambda: pq.read_table(path)
+    if not exists:
         raise InputError(
             f"expected stage output {path} does not exist; run the stage that writes it."
         )
-    table = pq.read_table(path)
+    table = read()
     require_columns(table, required, str(path))
     return table
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from gallon.features.stage import featurize
 from gallon.io import write_json, write_table, write_text
 from gallon.lm.stage import EXPLANATIONS
 from gallon.report.markdown import write_report
+from gallon.storage import Storage
 from gallon.train.stage import RunContext
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,11 @@ def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
     if "lm" in cfg.run.roles:
         from gallon.explain.stage import explain_molecules, report_section
 
+        explain = cfg.explain
+        if cfg.run.storage and not explain.cache_dir:  # one cache for every node and run
+            explain = replace(explain, cache_dir=Storage(cfg.run.storage).uri("explanations"))
         table, explain_errors, stats = explain_molecules(
-            prepared.molecules, info.name, list(info.targets), info.task, cfg.explain
+            prepared.molecules, info.name, list(info.targets), info.task, explain
         )
         write_table(table, out / EXPLANATIONS)
         write_json(stats.as_dict(), out / "explain_stats.json")
@@ -75,6 +79,7 @@ def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
     all_errors = pa.concat_tables(errors)
     write_table(all_errors, out / "errors.parquet")
     ctx = RunContext(cfg, out, info, features, prepared.splits)
+    ctx.publish()  # training workers on other nodes read features and explanations from there
     return Inputs(ctx, prepared, all_errors, sections)
 
 
@@ -104,4 +109,5 @@ def finish_run(
     write_json(metrics, inputs.out / "metrics.json")
     built = [make(metrics) for make in (sections or [])]
     write_report(inputs.out, metrics, [*inputs.sections, *built])
+    inputs.ctx.publish()
     return metrics

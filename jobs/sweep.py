@@ -50,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     for role in teachers:  # the trials distil from these outputs; nothing retrains them
         train_role(role, cfg.sweep.seed, ctx)
 
-    result = run_sweep(ctx, ROLES["student"], out / "sweep", resume=args.resume)
+    store = ctx.storage()
+    tune_root = store.uri(out.name, "sweep") if store else out / "sweep"
+    result = run_sweep(ctx, ROLES["student"], tune_root, resume=args.resume)
+    (out / "sweep").mkdir(exist_ok=True)
     result.table.to_csv(out / "sweep" / "results.csv", index=False)
     if not result.finished:
         print(

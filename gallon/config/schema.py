@@ -295,6 +295,11 @@ class RunConfig:
     (training is deterministic, so the result is the same); false always trains."""
     cache_dir: str | None = None
     """Where reusable models are kept (default: $GALLON_CACHE or ~/.cache/gallon, trained/)."""
+    storage: str | None = None
+    """Shared storage every node sees: a folder or a pyarrow.fs URI (file://, s3://, gs://).
+    When set, the run folder is published to <storage>/<run name>/ after each stage and workers
+    read their inputs from there, Ray Train and Tune checkpoints go there, and the explanation
+    cache defaults to <storage>/explanations. Default: none (everything on the local disk)."""
 
     def __post_init__(self) -> None:
         _check(len(self.seeds) > 0, "seeds", "must not be empty")

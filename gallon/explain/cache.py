@@ -8,16 +8,14 @@ is stored with its error, counted, and asked again on the next run; a success is
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from gallon.io import write_table
+from gallon.storage import Storage
 
 CACHE_SCHEMA = pa.schema(
     [
@@ -38,25 +36,27 @@ COMPACT_AFTER = 256  # shards; reading many small files gets slow
 
 
 class ExplanationCache:
+    """The cache in a local folder or shared storage (a `pyarrow.fs` URI, e.g. s3://…)."""
+
     def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.store = Storage(folder)
+        self.store.makedirs()
 
-    def shards(self) -> list[Path]:
-        return sorted(self.folder.glob("part-*.parquet"))
+    def shards(self) -> list[str]:
+        return self.store.list(prefix="part-", suffix=".parquet")
 
-    def append(self, table: pa.Table) -> Path:
+    def append(self, table: pa.Table) -> str:
         """Write one batch of results as a new shard (atomic)."""
         table = table.cast(CACHE_SCHEMA)
         name = f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
-        return write_table(table, self.folder / name)
+        return self.store.write_table(table, name)
 
     def read(self) -> pa.Table:
         """Every stored row, the latest row per key: a success beats any failure."""
         shards = self.shards()
         if not shards:
             return CACHE_SCHEMA.empty_table()
-        table = pa.concat_tables([pq.read_table(p).cast(CACHE_SCHEMA) for p in shards])
+        table = pa.concat_tables([self.store.read_table(p).cast(CACHE_SCHEMA) for p in shards])
         ok = pc.is_null(table.column("error")).cast(pa.int8())
         table = table.append_column("_ok", ok)
         table = table.sort_by(
@@ -76,5 +76,5 @@ class ExplanationCache:
         if len(shards) < COMPACT_AFTER:
             return
         self.append(self.read())
-        for path in shards:
-            os.unlink(path)
+        for name in shards:
+            self.store.delete(name)

@@ -12,7 +12,6 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -133,9 +132,7 @@ def explain_molecules(
     )
     rows, smiles = molecules.column("row").to_pylist(), molecules.column("smiles").to_pylist()
     keys = [cache_key(s, template.version, cfg.model, cfg.sampling()) for s in smiles]
-    cache = ExplanationCache(
-        Path(cfg.cache_dir).expanduser() if cfg.cache_dir else cache_root() / "explanations"
-    )
+    cache = ExplanationCache(cfg.cache_dir or cache_root() / "explanations")
     done = cache.successful_keys()
     todo = {k: s for k, s in zip(keys, smiles) if k not in done}
     stats = ExplainStats(molecules=len(keys), unique=len(set(keys)), requested=len(todo))

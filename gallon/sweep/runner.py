@@ -63,7 +63,7 @@ def _searcher(ctx: RunContext, metric: str, mode: str):
     return BasicVariantGenerator(random_state=sweep.seed)
 
 
-def _tuner(ctx: RunContext, role: Role, storage: Path, resume: bool):
+def _tuner(ctx: RunContext, role: Role, storage: str | Path, resume: bool):
     from ray import tune
 
     sweep, task = ctx.cfg.sweep, ctx.info.task
@@ -79,12 +79,12 @@ def _tuner(ctx: RunContext, role: Role, storage: Path, resume: bool):
         ),
         {"cpu": sweep.cpus_per_trial, "gpu": sweep.gpus_per_trial},
     )
-    path = storage / TUNE_NAME
+    path = f"{str(storage).rstrip('/')}/{TUNE_NAME}"  # a folder or a pyarrow.fs URI
     if resume:
-        if not tune.Tuner.can_restore(str(path)):
+        if not tune.Tuner.can_restore(path):
             raise ConfigError(f"--resume found no interrupted sweep in {path}.")
         logger.info("resuming the sweep in %s", path)
-        return tune.Tuner.restore(str(path), trainable=trainable, resume_errored=True)
+        return tune.Tuner.restore(path, trainable=trainable, resume_errored=True)
     scheduler = None
     if sweep.scheduler == "asha":
         from ray.tune.schedulers import ASHAScheduler
@@ -128,7 +128,9 @@ def _status(result, epochs: int) -> str:
     return "stopped by ASHA" if m.get("training_iteration", 0) < epochs else "interrupted"
 
 
-def run_sweep(ctx: RunContext, role: Role, storage: Path, resume: bool = False) -> SweepResult:
+def run_sweep(
+    ctx: RunContext, role: Role, storage: str | Path, resume: bool = False
+) -> SweepResult:
     """Run the search (or continue an interrupted one) and tabulate every trial."""
     started = time.perf_counter()
     grid = ctx.cfg.sweep.search == "grid"

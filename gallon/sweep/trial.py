@@ -70,7 +70,7 @@ class TuneSession:
 def trial_spec(ctx: RunContext, params: dict[str, Any], role, seed: int, cpus: int) -> dict:
     """The plain-dict spec of `role` (the distilled student) with the trial's parameters."""
     trial_ctx = dataclasses.replace(ctx, cfg=apply_params(ctx.cfg, params), _data={})
-    spec = role.spec(trial_ctx, seed)
+    spec = trial_ctx.for_workers(role.spec(trial_ctx, seed))  # trials may run on other nodes
     spec["train"] = {**spec["train"], "cpus_per_worker": cpus}
     return spec
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from gallon.storage import is_uri
 from gallon.train.loop import FitResult, run_loop
 
 logger = logging.getLogger(__name__)
@@ -96,8 +97,10 @@ def fit(spec: dict[str, Any], storage: str | Path, name: str) -> FitResult:
     from ray.train.torch import TorchTrainer
 
     tc = spec["train"]
-    storage = Path(storage).resolve()
-    spec = {**spec, "name": name, "inject_crash": _crash_request(name, storage)}
+    local = not is_uri(storage)
+    storage = str(Path(storage).resolve()) if local else str(storage)
+    markers = Path(storage) if local else Path(tempfile.gettempdir()) / "gallon-crash"
+    spec = {**spec, "name": name, "inject_crash": _crash_request(name, markers)}
     trainer = TorchTrainer(
         _train_fn,
         train_loop_config=spec,
@@ -108,7 +111,7 @@ def fit(spec: dict[str, Any], storage: str | Path, name: str) -> FitResult:
         ),
         run_config=RunConfig(
             name=name,
-            storage_path=str(storage),
+            storage_path=storage,  # a folder or a pyarrow.fs URI (run.storage)
             failure_config=FailureConfig(max_failures=tc["max_failures"]),
             checkpoint_config=CheckpointConfig(num_to_keep=2),
         ),

@@ -25,6 +25,7 @@ from gallon.evaluation.metrics import evaluate, to_predictions
 from gallon.features.stage import FeatureSet
 from gallon.io import cache_root, write_json, write_table
 from gallon.models import count_parameters
+from gallon.storage import Storage
 from gallon.train.reuse import ModelStore, spec_key
 from gallon.train.tasks import get_task, predict
 
@@ -44,6 +45,33 @@ class RunContext:
 
     def predictions_path(self, role: str, seed: int) -> Path:
         return self.out / "predictions" / role / f"seed_{seed}.parquet"
+
+    def storage(self) -> Storage | None:
+        return Storage(self.cfg.run.storage) if self.cfg.run.storage else None
+
+    def for_workers(self, value: Any) -> Any:
+        """A spec with every run-folder path replaced by its published copy on shared storage
+        (unchanged without `run.storage`): workers on other nodes read from there."""
+        store, root = self.storage(), str(self.out)
+        if store is None:
+            return value
+        if isinstance(value, dict):
+            return {k: self.for_workers(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.for_workers(v) for v in value]
+        if isinstance(value, str) and (value == root or value.startswith(root + "/")):
+            return store.uri(self.out.name, *Path(value).relative_to(self.out).parts)
+        return value
+
+    def checkpoints(self) -> str:
+        store = self.storage()
+        return store.uri(self.out.name, "checkpoints") if store else str(self.out / "checkpoints")
+
+    def publish(self) -> None:
+        """Copy the run folder to shared storage (a no-op without `run.storage`)."""
+        store = self.storage()
+        if store is not None:
+            store.publish(self.out, self.out.name)
 
     def model_store(self) -> ModelStore | None:
         if not self.cfg.run.reuse:
@@ -150,6 +178,7 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
         saved = store.restore(entry, ctx.predictions_path(role.name, seed), folder)
         # the same model may have been trained under another role name (a sweep's student_tuned)
         run = ModelRun(**{**saved, "role": role.name, "seed": seed})
+        ctx.publish()
         logger.info(
             "%s seed %d: reused the model trained earlier from identical inputs (%s)",
             role.name,
@@ -157,7 +186,7 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
             entry,
         )
         return run
-    result = fitter(spec, ctx.out / "checkpoints", name)
+    result = fitter(ctx.for_workers(spec), ctx.checkpoints(), name)
     kind = get_task(spec["kind"])
     model = kind.build_model(spec)
     model.load_state_dict(result.best_state)
@@ -203,4 +232,5 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
     run = ModelRun(role.name, seed, metrics, result.summary, count_parameters(model))
     if store is not None:
         store.put(key, ctx.predictions_path(role.name, seed), folder, dataclasses.asdict(run))
+    ctx.publish()  # the next role's workers read these predictions
     return run
