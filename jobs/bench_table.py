@@ -1,0 +1,92 @@
+"""Collect finished run folders into the Markdown tables of docs/benchmarks.md.
+
+    python jobs/bench_table.py runs/bench/{bbbp,bace,clintox,esol,freesolv,lipophilicity}
+
+Test metric (mean ± std over seeds) of every model in each run's metrics.json, chemprop's when
+jobs/compare_chemprop.py has written <run>/chemprop/summary.json, the run's wall time, parameter
+counts, and the inference time per 1,000 molecules of the student and the GNN teacher (seed 0,
+SMILES → prediction including RDKit parsing and featurisation, one CPU thread, best of 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ORDER = ("gnn", "lm", "mlp", "student_gnn", "student_lm", "student")
+
+
+def _cell(entry: dict | None) -> str:
+    if not entry:
+        return "–"
+    t = entry["test"]
+    return f"{t['mean']:.3f} ± {t['std']:.3f}"
+
+
+def inference_ms(model_dir: Path, smiles: list[str]) -> float:
+    """Milliseconds to predict 1,000 molecules (best of 3) with the Scorer used for screening."""
+    import torch
+
+    from gallon.screen.predict import Scorer
+
+    torch.set_num_threads(1)
+    scorer = Scorer.from_path(model_dir)
+    batch = (smiles * (1000 // max(len(smiles), 1) + 1))[:1000]
+    scorer.score([None] * 10, batch[:10])  # warm-up
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        scorer.score([None] * len(batch), batch)
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("runs", nargs="+", type=Path)
+    p.add_argument("--no-timing", action="store_true")
+    args = p.parse_args()
+    import pyarrow.parquet as pq
+
+    rows, extra = [], []
+    header = "| dataset | metric | " + " | ".join(ORDER) + " | chemprop | wall |"
+    for run in args.runs:
+        m = json.loads((run / "metrics.json").read_text())
+        models = m["models"]
+        chem = run / "chemprop" / "summary.json"
+        chem_cell = "–"
+        if chem.exists():
+            c = json.loads(chem.read_text())
+            chem_cell = f"{c['test']['mean']:.3f} ± {c['test']['std']:.3f} ({len(c['seeds'])} seed)"
+        better = "↑" if m["metric"] == "roc_auc" else "↓"
+        cells = " | ".join(_cell(models.get(r)) for r in ORDER)
+        rows.append(
+            f"| {m['dataset']} | {m['metric']} {better} | {cells} | {chem_cell} | "
+            f"{m['wall_seconds'] / 60:.1f} min |"
+        )
+        params = {r: models[r]["parameters"] for r in ORDER if r in models}
+        timing = ""
+        if not args.no_timing:
+            smiles = pq.read_table(run / "molecules.parquet").column("smiles").to_pylist()[:1000]
+            student = inference_ms(run / "student" / "seed_0", smiles)
+            gnn = inference_ms(run / "gnn" / "seed_0", smiles)
+            timing = f" | {student:.0f} ms | {gnn:.0f} ms | {gnn / student:.1f}×"
+        counts = " | ".join(f"{params[r]:,}" if r in params else "–" for r in ORDER[:3])
+        extra.append(f"| {m['dataset']} | {counts}{timing} |")
+    print(header)
+    print("|" + "---|" * (len(ORDER) + 4))
+    print("\n".join(rows))
+    print()
+    print(
+        "| dataset | student params | GNN params | LM params | student ms/1k | GNN ms/1k | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(extra))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
