@@ -81,7 +81,7 @@ def main() -> int:
     print("\n".join(rows))
     print()
     print(
-        "| dataset | student params | GNN params | LM params | student ms/1k | GNN ms/1k | ratio |"
+        "| dataset | GNN params | LM params | student params | student ms/1k | GNN ms/1k | ratio |"
     )
     print("|---|---|---|---|---|---|---|")
     print("\n".join(extra))
