@@ -93,6 +93,7 @@ def test_ray_job_submit_runs_the_smoke_pipeline(head, tmp_path):
         "--", "python", "jobs/run_all.py", "--config", str(SMOKE.relative_to(ROOT)),
         "--set", "run.roles=[gnn,mlp,student]", "--set", "run.seeds=[0]", "--out", str(out),
         "--set", f"run.storage=file://{shared}",
+        "--set", "run.reuse=false",  # train here even if another test stored these models
     ]  # fmt: skip
     for _ in range(30):  # the head's job agent may still be starting (busy 2-CPU machine)
         submitted = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
