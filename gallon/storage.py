@@ -47,7 +47,7 @@ class Storage:
         path = self.path(*parts)
         if self.scheme is None:
             return path
-        return f"{self.scheme}://{path}" if self.scheme != "file" else f"file://{path}"
+        return f"{self.scheme}://{path}"
 
     def makedirs(self, *parts: str) -> None:
         self.fs.create_dir(self.path(*parts), recursive=True)

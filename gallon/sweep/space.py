@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from gallon.config.loader import from_dict, merge, parse_overrides, to_dict
+from gallon.config.loader import from_dict
 from gallon.config.schema import Config, SweepConfig
 from gallon.errors import ConfigError
 
@@ -21,8 +21,11 @@ def nest(params: dict[str, Any]) -> dict[str, Any]:
     """`{"student.train.lr": 1e-3}` → `{"student": {"train": {"lr": 1e-3}}}`."""
     out: dict[str, Any] = {}
     for dotted, value in params.items():
-        out = merge(out, parse_overrides([f"{dotted}={yaml.safe_dump(value).strip()}"]))
-        # parse_overrides round-trips the value through YAML: numbers stay numbers
+        *sections, key = dotted.split(".")
+        node = out
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[key] = value
     return out
 
 
@@ -115,11 +118,5 @@ def best_yaml(params: dict[str, Any], comment: str) -> str:
 
 def plain_params(cfg: Config, params: dict[str, Any]) -> dict[str, Any]:
     """Parameters with values as the config holds them (e.g. ints where the key is an int)."""
-    applied = to_dict(apply_params(cfg, params))
-    out = {}
-    for key in params:
-        node: Any = applied
-        for part in key.split("."):
-            node = node[part]
-        out[key] = node
-    return out
+    applied = apply_params(cfg, params)
+    return {key: config_value(applied, key) for key in params}
