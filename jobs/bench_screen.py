@@ -53,7 +53,8 @@ def main() -> int:
 
     import pyarrow.parquet as pq
 
-    from gallon.screen.bench import build_library, run_measured
+    from gallon.measure import run_measured
+    from gallon.screen.bench import build_library
 
     out, py, skip = args.out.resolve(), sys.executable, set(args.skip.split(","))
     t0 = time.perf_counter()
@@ -161,19 +162,21 @@ def main() -> int:
             "seconds": m.seconds,
             "per_second": round(n / m.seconds),
             "peak_rss_mb": m.peak_rss_mb,
-            "peak_process_mb": m.peak_worker_mb,
+            "peak_pss_mb": m.peak_pss_mb,
+            "peak_process_mb": m.peak_process_mb,
             "returncode": m.returncode,
         }
         print(name, results[name], flush=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     print(
-        "| step | molecules | seconds | molecules/s | peak RSS (tree), MB | largest process, MB |"
+        "| step | molecules | seconds | molecules/s | peak RSS (tree), MB | peak PSS (tree), MB "
+        "| largest process, MB |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for name, r in results.items():
         print(
             f"| {name} | {r['molecules']} | {r['seconds']} | {r['per_second']} | "
-            f"{r['peak_rss_mb']} | {r['peak_process_mb']} |"
+            f"{r['peak_rss_mb']} | {r['peak_pss_mb']} | {r['peak_process_mb']} |"
         )
     return 0
 

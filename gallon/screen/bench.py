@@ -1,4 +1,4 @@
-"""Helpers of jobs/bench_screen.py: a synthetic library, the parse-only ceiling, memory sampling.
+"""Helpers of jobs/bench_screen.py: a synthetic library and the parse-only ceiling.
 
 The library is made of RDKit randomised SMILES of the bundled datasets' molecules: distinct
 strings, realistic molecules, and every one must be parsed from scratch, as in a real screen.
@@ -6,15 +6,9 @@ strings, realistic molecules, and every one must be parsed from scratch, as in a
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -70,46 +64,3 @@ class ParseOnly:
 
         ok = [parse_smiles(s)[0] is not None for s in batch.column("smiles").to_pylist()]
         return pa.table({"id": batch.column("id"), "ok": pa.array(ok)})
-
-
-@dataclass
-class Measured:
-    seconds: float
-    peak_rss_mb: float  # all processes of the command (driver + Ray's), summed, at the peak
-    peak_worker_mb: float  # the largest single process at any time
-    returncode: int
-
-
-def _tree(proc: psutil.Process) -> list[psutil.Process]:
-    try:
-        return [proc, *proc.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
-
-
-def run_measured(cmd: list[str], log: Path, interval: float = 0.25) -> Measured:
-    """Run `cmd`, sampling the RSS of its whole process tree; stdout+stderr go to `log`."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    peak, worker, stop = [0.0], [0.0], threading.Event()
-    with open(log, "w") as sink:
-        started = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
-        root = psutil.Process(child.pid)
-
-        def sample() -> None:
-            while not stop.is_set():
-                sizes = []
-                for p in _tree(root):
-                    with contextlib.suppress(psutil.Error):
-                        sizes.append(p.memory_info().rss / 2**20)
-                if sizes:
-                    peak[0], worker[0] = max(peak[0], sum(sizes)), max(worker[0], max(sizes))
-                stop.wait(interval)
-
-        thread = threading.Thread(target=sample, daemon=True)
-        thread.start()
-        code = child.wait()
-        seconds = time.perf_counter() - started
-        stop.set()
-        thread.join()
-    return Measured(round(seconds, 1), round(peak[0]), round(worker[0]), code)
