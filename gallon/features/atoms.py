@@ -29,6 +29,8 @@ class AtomFeaturizer(Protocol):
 
     def __call__(self, mol: Chem.Mol) -> np.ndarray: ...
 
+    def many(self, mols: Sequence[Chem.Mol]) -> np.ndarray: ...
+
     def spec(self) -> dict[str, Any]: ...
 
 
@@ -118,46 +120,63 @@ class RichAtomFeaturizer:
         return {"name": self.name, **self._params}
 
     def __call__(self, mol: Chem.Mol) -> np.ndarray:
-        atoms = mol.GetAtoms()
-        raw = np.array(
-            [
-                (
-                    a.GetAtomicNum(),
-                    a.GetTotalDegree(),
-                    a.GetFormalCharge(),
-                    int(a.GetChiralTag()),
-                    a.GetTotalNumHs(),
-                    a.GetNumRadicalElectrons(),
-                    int(a.GetHybridization()),
-                    a.GetIsAromatic(),
-                    a.IsInRing(),
-                )
-                for a in atoms
-            ],
-            dtype=np.int64,
-        ).reshape(-1, 9)
-        n = raw.shape[0]
-        out = np.zeros((n, self._dim), dtype=np.float32)
-        rows = np.arange(n)
-        for j, (table, shift) in enumerate(self._fields):
-            values = raw[:, j] + shift
-            values[(values < 0) | (values >= len(table))] = len(table) - 1
-            out[rows, self._offsets[j] + table[values]] = 1.0
-        out[:, self._offsets[-1]] = raw[:, 7]
-        out[:, self._offsets[-1] + 1] = raw[:, 8]
+        return self.many([mol])
+
+    def many(self, mols: Sequence[Chem.Mol]) -> np.ndarray:
+        """Features of several molecules stacked: (total atoms, len(self)), molecule by molecule.
+
+        One-hot encoding runs once over all atoms: per molecule, numpy's call overhead would
+        cost more than RDKit's attribute reads (screening featurises millions of molecules)."""
+        raw, ring_rows, ring_cols, contribs, starts = [], [], [], [], []
         larger = len(self._ring_sizes)  # the slot for rings above the largest listed size
-        for ring in mol.GetRingInfo().AtomRings():
-            out[list(ring), self._ring_offset + self._ring_sizes.get(len(ring), larger)] = 1.0
-        out[:, self._scalar_offset] = [0.01 * a.GetMass() for a in atoms]
-        if self._contributions:
-            crippen = np.asarray(rdMolDescriptors._CalcCrippenContribs(mol), dtype=np.float32)
+        start = 0
+        for mol in mols:
+            n = mol.GetNumAtoms()
+            starts.append(start)
+            for i in range(n):
+                a = mol.GetAtomWithIdx(i)
+                raw.append(
+                    (
+                        a.GetAtomicNum(),
+                        a.GetTotalDegree(),
+                        a.GetFormalCharge(),
+                        int(a.GetChiralTag()),
+                        a.GetTotalNumHs(),
+                        a.GetNumRadicalElectrons(),
+                        int(a.GetHybridization()),
+                        a.GetIsAromatic(),
+                        a.IsInRing(),
+                        a.GetMass(),
+                    )
+                )
+            for ring in mol.GetRingInfo().AtomRings():
+                ring_rows.extend(start + i for i in ring)
+                ring_cols.extend([self._ring_sizes.get(len(ring), larger)] * len(ring))
+            if self._contributions:
+                contribs.append(np.asarray(rdMolDescriptors._CalcCrippenContribs(mol)))
+                contribs.append(np.asarray(rdMolDescriptors._CalcTPSAContribs(mol))[:, None])
+            start += n
+        table = np.asarray(raw, dtype=np.float64).reshape(-1, 10)
+        codes = table[:, :9].astype(np.int64)
+        out = np.zeros((start, self._dim), dtype=np.float32)
+        rows = np.arange(start)
+        for j, (lookup, shift) in enumerate(self._fields):
+            values = codes[:, j] + shift
+            values[(values < 0) | (values >= len(lookup))] = len(lookup) - 1
+            out[rows, self._offsets[j] + lookup[values]] = 1.0
+        out[:, self._offsets[-1]] = codes[:, 7]
+        out[:, self._offsets[-1] + 1] = codes[:, 8]
+        out[ring_rows, self._ring_offset + np.asarray(ring_cols, dtype=np.int64)] = 1.0
+        out[:, self._scalar_offset] = 0.01 * table[:, 9]
+        if self._contributions and start:
+            crippen = np.concatenate(contribs[0::2]).astype(np.float32)
+            tpsa = np.concatenate(contribs[1::2]).astype(np.float32)
             out[:, self._scalar_offset + 1] = crippen[:, 0]
             out[:, self._scalar_offset + 2] = 0.1 * crippen[:, 1]
-            out[:, self._scalar_offset + 3] = 0.1 * np.asarray(
-                rdMolDescriptors._CalcTPSAContribs(mol), dtype=np.float32
-            )
+            out[:, self._scalar_offset + 3] = 0.1 * tpsa[:, 0]
         if self._morgan is not None:
-            self._environments(mol, out)
+            for mol, first in zip(mols, starts):
+                self._environments(mol, out[first : first + mol.GetNumAtoms()])
         return out
 
     def _environments(self, mol: Chem.Mol, out: np.ndarray) -> None:
@@ -208,6 +227,10 @@ class PygAtomFeaturizer:
             for a in mol.GetAtoms()
         ]
         return np.asarray(rows, dtype=np.float32).reshape(-1, 9)
+
+    def many(self, mols: Sequence[Chem.Mol]) -> np.ndarray:
+        """Features of several molecules stacked: (total atoms, 9)."""
+        return np.concatenate([self(m) for m in mols]) if mols else np.zeros((0, 9), np.float32)
 
 
 ATOM_FEATURIZERS: dict[str, Callable[..., AtomFeaturizer]] = {

@@ -47,10 +47,9 @@ class Scorer:
 
     def _member_predictions(self, mols) -> np.ndarray:
         """(members, N, T) predictions for parsed molecules."""
-        xs = [self.featurizer.atoms(m) for m in mols]
-        sizes = np.fromiter((x.shape[0] for x in xs), dtype=np.int64, count=len(xs))
-        x = torch.from_numpy(np.concatenate(xs))
-        batch = torch.from_numpy(np.repeat(np.arange(len(xs)), sizes))
+        sizes = np.fromiter((m.GetNumAtoms() for m in mols), dtype=np.int64, count=len(mols))
+        x = torch.from_numpy(self.featurizer.atoms.many(mols))
+        batch = torch.from_numpy(np.repeat(np.arange(len(mols)), sizes))
         if self.bonds:
             edges = [self.featurizer.bonds(m) for m in mols]
             shift = np.repeat(
@@ -64,7 +63,7 @@ class Scorer:
         out = []
         with torch.no_grad():
             for m in self.members:
-                raw, _ = m.model(x, edge_index, edge_attr, batch, len(xs))
+                raw, _ = m.model(x, edge_index, edge_attr, batch, len(mols))
                 mean, std = m.hparams.get("y_mean"), m.hparams.get("y_std")
                 out.append(
                     to_predictions(

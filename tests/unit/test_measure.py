@@ -7,7 +7,7 @@ def test_measures_the_whole_process_tree(tmp_path):
     # a parent that starts a child holding 200 MB: the child's memory counts
     code = (
         "import subprocess, sys; subprocess.run([sys.executable, '-c', "
-        "'import time; x = bytearray(200 * 2**20); x[::4096] = b\"1\" * len(x[::4096]); "
+        '\'import time; x = bytearray(200 * 2**20); x[::4096] = b"1" * len(x[::4096]); '
         "time.sleep(1.5)']); sys.exit(3)"
     )
     m = run_measured([sys.executable, "-c", code], tmp_path / "log.txt", interval=0.1)

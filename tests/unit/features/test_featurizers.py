@@ -67,3 +67,13 @@ def test_featurize_smiles_reports_failures_and_round_trips():
     x2, ei2, ea2 = g(Chem.MolFromSmiles("c1ccccc1"))
     assert np.array_equal(x, x2) and np.array_equal(ei, ei2) and np.array_equal(ea, ea2)
     assert arrays[2][1].shape == (2, 0)  # ions: no bonds
+
+
+@pytest.mark.parametrize("name", ["rich", "rich_env", "pyg"])
+def test_many_molecules_at_once_equal_one_by_one(name):
+    mols = [Chem.MolFromSmiles(s) for s in ("c1ccccc1O", "[Na+].[Cl-]", "C1CC1C(=O)[O-]", "C")]
+    f = build_atom_featurizer(name)
+    stacked = f.many(mols)
+    assert stacked.shape == (sum(m.GetNumAtoms() for m in mols), len(f))
+    np.testing.assert_array_equal(stacked, np.concatenate([f(m) for m in mols]))
+    assert f.many([]).shape == (0, len(f))
