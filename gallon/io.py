@@ -6,10 +6,11 @@ the missing columns instead of failing later with a KeyError.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,37 +49,34 @@ def read_table(path: str | Path, required: Iterable[str] = ()) -> pa.Table:
     return table
 
 
-def _atomic_target(path: Path) -> tuple[int, str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-
-
-def write_table(table: pa.Table, path: str | Path) -> Path:
-    """Write `table` to `path` atomically: readers never see a half-written file."""
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[str]:
+    """A temporary file beside `path` that replaces it when the block ends without an error:
+    readers never see a half-written file, and a failed write leaves nothing behind."""
     path = Path(path)
-    fd, tmp = _atomic_target(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        yield tmp
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return path
+
+
+def write_table(table: pa.Table, path: str | Path) -> Path:
+    """Write `table` to `path` atomically (zstd Parquet)."""
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    return Path(path)
 
 
 def write_text(text: str, path: str | Path) -> Path:
     """Write text atomically."""
-    path = Path(path)
-    fd, tmp = _atomic_target(path)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.write(text)
+    return Path(path)
 
 
 def write_json(obj: Any, path: str | Path) -> Path:
