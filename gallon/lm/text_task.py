@@ -1,7 +1,7 @@
 """The `text` training task: the LM teacher on "The original SMILES string: {smiles}\\n{text}".
 
 Texts are tokenized once (truncated to `max_length`); batches are padded to their longest text
-(dynamic padding), and `lengths` lets the loop group texts of similar length into a batch.
+(dynamic padding); `lengths` lets prediction run texts of similar length together.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ class TextTask:
         )
 
     def lengths(self, data: TextSet, positions: np.ndarray) -> np.ndarray:
-        """Tokens per text at these positions, for length-bucketed batches."""
+        """Tokens per text at these positions (prediction sorts by it)."""
         return np.asarray([len(data.ids[i]) for i in positions], dtype=np.int64)
 
     def batches(self, data: TextSet, order: np.ndarray, batch_size: int):

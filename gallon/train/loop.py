@@ -21,7 +21,7 @@ import torch
 
 from gallon.evaluation.metrics import PRIMARY, evaluate, is_better, to_predictions
 from gallon.train.objectives import Objective, TrainModule, resolve_terms
-from gallon.train.tasks import TrainTask, bucket_by_length, get_task, predict
+from gallon.train.tasks import TrainTask, get_task, predict
 
 logger = logging.getLogger(__name__)
 
@@ -128,9 +128,7 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
         t0 = time.perf_counter()
         perm = train_pos[np.random.default_rng([seed, epoch]).permutation(len(train_pos))]
         shard = perm[: len(perm) // session.world_size * session.world_size]
-        shard = bucket_by_length(
-            kind, gs, shard[session.rank :: session.world_size], tc["batch_size"]
-        )
+        shard = shard[session.rank :: session.world_size]
         ddp.train()
         totals: dict[str, float] = {}
         n_batches = 0

@@ -41,32 +41,6 @@ class TrainTask(Protocol):
     def optimizer(self, params, train: dict[str, Any]) -> torch.optim.Optimizer: ...
 
 
-BUCKET_BATCHES = 16  # batches per window whose items are sorted by length
-
-
-def bucket_by_length(
-    task: TrainTask, data: Dataset, order: np.ndarray, batch_size: int
-) -> np.ndarray:
-    """`order` regrouped so each batch holds texts of similar length (~25 % fewer padded tokens).
-
-    Each window of `BUCKET_BATCHES` batches is sorted by length, cut into batches, and its full
-    batches are shuffled (seeded by the window, so a resumed run repeats them). Tasks without
-    `lengths` (graphs: nothing is padded) keep `order`."""
-    lengths = getattr(task, "lengths", None)
-    if lengths is None or len(order) == 0:
-        return order
-    size = batch_size * BUCKET_BATCHES
-    out = []
-    for start in range(0, len(order), size):
-        window = order[start : start + size]
-        ranked = window[np.argsort(lengths(data, window), kind="stable")]
-        full = len(ranked) // batch_size
-        batches = ranked[: full * batch_size].reshape(full, batch_size)
-        shuffled = batches[np.random.default_rng(window).permutation(full)].reshape(-1)
-        out += [shuffled, ranked[full * batch_size :]]
-    return np.concatenate(out)
-
-
 def get_task(kind: str) -> TrainTask:
     """The registered task (imported on first use: the text task needs transformers)."""
     module, _, name = TASKS[kind].partition(":")
@@ -84,6 +58,9 @@ def predict(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Model in eval mode → (raw outputs (N, T), pooled representations (N, D))."""
     model.eval()
+    # Texts run sorted by length (fewer padded tokens; outputs are put back in order). Training
+    # batches stay random: batches of similar length are batches of similar-sized molecules,
+    # whose labels correlate, and that slowed convergence (docs/benchmarks.md).
     order = np.arange(len(data.rows)) if positions is None else np.asarray(positions)
     lengths = getattr(task, "lengths", None)
     by_length = (
