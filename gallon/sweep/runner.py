@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,11 @@ def _plain(value: Any) -> Any:
 
 
 def _searcher(ctx: RunContext, metric: str, mode: str):
+    """The search algorithm, holding at most `sweep.max_concurrent_trials` trials at once.
+
+    The limit lives in the searcher: Tune ignores `TuneConfig.max_concurrent_trials` for its
+    default variant generator (it only logs a warning), which would let a cluster start every
+    trial at once."""
     sweep = ctx.cfg.sweep
     if sweep.search == "optuna":
         try:
@@ -57,10 +63,17 @@ def _searcher(ctx: RunContext, metric: str, mode: str):
             raise ConfigError(
                 "sweep.search optuna needs the optuna package (pip install -e '.[tune]')."
             ) from None
-        return OptunaSearch(metric=metric, mode=mode, seed=sweep.seed)
+        from ray.tune.search import ConcurrencyLimiter
+
+        return ConcurrencyLimiter(
+            OptunaSearch(metric=metric, mode=mode, seed=sweep.seed),
+            max_concurrent=sweep.max_concurrent_trials,
+        )
     from ray.tune.search import BasicVariantGenerator
 
-    return BasicVariantGenerator(random_state=sweep.seed)
+    return BasicVariantGenerator(
+        random_state=sweep.seed, max_concurrent=sweep.max_concurrent_trials
+    )
 
 
 def _tuner(ctx: RunContext, role: Role, storage: str | Path, resume: bool):
@@ -80,6 +93,10 @@ def _tuner(ctx: RunContext, role: Role, storage: str | Path, resume: bool):
         {"cpu": sweep.cpus_per_trial, "gpu": sweep.gpus_per_trial},
     )
     path = f"{str(storage).rstrip('/')}/{TUNE_NAME}"  # a folder or a pyarrow.fs URI
+    # Short trials checkpoint every few seconds and each one forces an experiment snapshot (what
+    # --resume restores from); Tune warns about that frequency on every snapshot. Locally it is
+    # cheap, so keep the snapshots and drop the warning unless the user set a threshold.
+    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     if resume:
         if not tune.Tuner.can_restore(path):
             raise ConfigError(f"--resume found no interrupted sweep in {path}.")
@@ -104,7 +121,6 @@ def _tuner(ctx: RunContext, role: Role, storage: str | Path, resume: bool):
             num_samples=1 if sweep.search == "grid" else sweep.trials,
             search_alg=_searcher(ctx, metric, mode),
             scheduler=scheduler,
-            max_concurrent_trials=sweep.max_concurrent_trials,
             reuse_actors=False,
         ),
         run_config=tune.RunConfig(

@@ -95,18 +95,6 @@ def test_best_yaml_loads_as_a_partial_config(tmp_path):
     assert cfg.student.layers == Config().student.layers
 
 
-def test_optuna_search_is_built_when_installed():
-    pytest.importorskip("optuna")  # installed by make setup (extra "tune")
-    from types import SimpleNamespace
-
-    from ray.tune.search.optuna import OptunaSearch
-
-    from gallon.sweep.runner import _searcher
-
-    cfg = from_dict(Config, {"sweep": {"search": "optuna"}}, base=Config())
-    assert isinstance(_searcher(SimpleNamespace(cfg=cfg), "best_val", "max"), OptunaSearch)
-
-
 def test_integral_floats_from_result_tables_become_ints_again():
     assert plain_params(Config(), {"student.hidden": 128.0}) == {"student.hidden": 128}
     with pytest.raises(ConfigError, match="student.hidden"):
