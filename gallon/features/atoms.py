@@ -127,7 +127,7 @@ class RichAtomFeaturizer:
 
         One-hot encoding runs once over all atoms: per molecule, numpy's call overhead would
         cost more than RDKit's attribute reads (screening featurises millions of molecules)."""
-        raw, ring_rows, ring_cols, contribs, starts = [], [], [], [], []
+        raw, ring_rows, ring_cols, crippen, tpsa, starts = [], [], [], [], [], []
         larger = len(self._ring_sizes)  # the slot for rings above the largest listed size
         start = 0
         for mol in mols:
@@ -153,8 +153,8 @@ class RichAtomFeaturizer:
                 ring_rows.extend(start + i for i in ring)
                 ring_cols.extend([self._ring_sizes.get(len(ring), larger)] * len(ring))
             if self._contributions:
-                contribs.append(np.asarray(rdMolDescriptors._CalcCrippenContribs(mol)))
-                contribs.append(np.asarray(rdMolDescriptors._CalcTPSAContribs(mol))[:, None])
+                crippen.append(np.asarray(rdMolDescriptors._CalcCrippenContribs(mol)))
+                tpsa.append(np.asarray(rdMolDescriptors._CalcTPSAContribs(mol)))
             start += n
         table = np.asarray(raw, dtype=np.float64).reshape(-1, 10)
         codes = table[:, :9].astype(np.int64)
@@ -169,11 +169,10 @@ class RichAtomFeaturizer:
         out[ring_rows, self._ring_offset + np.asarray(ring_cols, dtype=np.int64)] = 1.0
         out[:, self._scalar_offset] = 0.01 * table[:, 9]
         if self._contributions and start:
-            crippen = np.concatenate(contribs[0::2]).astype(np.float32)
-            tpsa = np.concatenate(contribs[1::2]).astype(np.float32)
-            out[:, self._scalar_offset + 1] = crippen[:, 0]
-            out[:, self._scalar_offset + 2] = 0.1 * crippen[:, 1]
-            out[:, self._scalar_offset + 3] = 0.1 * tpsa[:, 0]
+            logp_mr = np.concatenate(crippen).astype(np.float32)
+            out[:, self._scalar_offset + 1] = logp_mr[:, 0]
+            out[:, self._scalar_offset + 2] = 0.1 * logp_mr[:, 1]
+            out[:, self._scalar_offset + 3] = 0.1 * np.concatenate(tpsa).astype(np.float32)
         if self._morgan is not None:
             for mol, first in zip(mols, starts):
                 self._environments(mol, out[first : first + mol.GetNumAtoms()])
