@@ -111,14 +111,32 @@ def vllm_server(tiny_llm):
     proc.wait(30)
 
 
-def _served(url: str) -> float:
-    """Successful requests the server has counted (its Prometheus metrics)."""
-    text = _get(url.removesuffix("/v1") + "/metrics")
+def _metric(text: str, name: str) -> float:
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
-        if line.startswith("vllm:request_success_total")
+        if line.startswith(name + "{") or line.startswith(name + " ")
     )
+
+
+def _served(url: str, timeout: float = 60.0) -> float:
+    """Successful requests the server has counted (its Prometheus metrics), once it is idle.
+
+    A killed client can leave requests in flight that the server still finishes and counts;
+    reading the counter before they drain would credit them to the next run.
+    """
+    deadline = time.time() + timeout
+    last = None
+    while True:
+        text = _get(url.removesuffix("/v1") + "/metrics")
+        busy = _metric(text, "vllm:num_requests_running") + _metric(
+            text, "vllm:num_requests_waiting"
+        )
+        done = _metric(text, "vllm:request_success_total")
+        if (busy == 0 and done == last) or time.time() > deadline:
+            return done
+        last = done if busy == 0 else None
+        time.sleep(1.0)
 
 
 def test_openai_path_resumes_asking_only_missing_rows(vllm_server, tiny_dataset, tmp_path):
