@@ -8,13 +8,13 @@ weights are safetensors, the rest is JSON.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from gallon.errors import InputError
 from gallon.io import read_json, write_json
@@ -23,7 +23,7 @@ WEIGHTS, HPARAMS, FEATURIZER = "model.safetensors", "hparams.json", "featurizer.
 
 
 def save_artifact(
-    path: Path, model: torch.nn.Module, hparams: dict[str, Any], feature_spec: dict[str, Any]
+    path: Path, model: Any, hparams: dict[str, Any], feature_spec: dict[str, Any]
 ) -> Path:
     """Write the three files; `hparams` holds 'model' (registry kwargs), 'task', 'targets', ..."""
     from safetensors.torch import save_file
@@ -44,7 +44,7 @@ def is_artifact(path: Path) -> bool:
 class Predictor:
     """One trained model with its featurizer: SMILES → predictions in target units."""
 
-    model: torch.nn.Module
+    model: Any  # a registered torch.nn.Module, in eval mode
     hparams: dict[str, Any]
     featurizer: Any  # GraphFeaturizer
     path: Path
@@ -59,6 +59,8 @@ class Predictor:
 
     def predict_graphs(self, batch) -> np.ndarray:
         """A PyG batch → (B, T) probabilities or target-unit values."""
+        import torch
+
         from gallon.evaluation.metrics import to_predictions
 
         with torch.no_grad():
@@ -134,11 +136,21 @@ def find_artifacts(path: str | Path) -> list[Path]:
     return found
 
 
+def describe_model(path: str | Path) -> list[dict[str, Any]]:
+    """The members' hparams, checked to fit together, without loading weights or torch (a
+    screening driver validates its --model with this and leaves loading to the workers)."""
+    found = find_artifacts(path)
+    members = [read_json(p / HPARAMS) for p in found]
+    first = members[0]
+    for m in members[1:]:
+        if m["targets"] != first["targets"] or m["task"] != first["task"]:
+            raise InputError(f"models under {path} predict different targets; give one of them.")
+    if len({json.dumps(read_json(p / FEATURIZER), sort_keys=True) for p in found}) != 1:
+        raise InputError(f"models under {path} use different featurizers; give one of them.")
+    return members
+
+
 def load_model(path: str | Path) -> list[Predictor]:
     """Every member found at `path` (one for an artifact, one per seed for a run's model folder)."""
-    members = [load_artifact(p) for p in find_artifacts(path)]
-    first = members[0].hparams
-    for m in members[1:]:
-        if m.hparams["targets"] != first["targets"] or m.hparams["task"] != first["task"]:
-            raise InputError(f"models under {path} predict different targets; give one of them.")
-    return members
+    describe_model(path)
+    return [load_artifact(p) for p in find_artifacts(path)]

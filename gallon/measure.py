@@ -30,6 +30,8 @@ class Measured:
     returncode: int
     timeline: list[tuple[float, float, float, int]] = field(default_factory=list)
     """(seconds since start, tree RSS MB, tree PSS MB, processes) per sample."""
+    at_peak: list[tuple[str, float]] = field(default_factory=list)
+    """(process title, PSS MB) of every process at the sample with the highest summed PSS."""
 
 
 def tree(proc: psutil.Process) -> list[psutil.Process]:
@@ -40,8 +42,20 @@ def tree(proc: psutil.Process) -> list[psutil.Process]:
         return []
 
 
-def sample_tree(root: psutil.Process) -> tuple[float, float, float, int]:
-    """(summed RSS MB, summed PSS MB, largest RSS MB, processes) of the tree under `root`."""
+def _title(p: psutil.Process) -> str:
+    """What a process is: Ray sets titles such as 'ray::MapWorker(MapBatches(ScreenBatch))'."""
+    cmd = p.cmdline()
+    if not cmd:
+        return p.name()
+    words = [Path(cmd[0]).name, *cmd[1:]] if not cmd[0].startswith("ray::") else cmd
+    return " ".join(words)[:80]
+
+
+def sample_tree(
+    root: psutil.Process, processes: list | None = None
+) -> tuple[float, float, float, int]:
+    """(summed RSS MB, summed PSS MB, largest RSS MB, processes) of the tree under `root`;
+    appends (title, PSS MB) per process to `processes` when given."""
     rss, pss, largest, n = 0.0, 0.0, 0.0, 0
     for p in tree(root):
         with contextlib.suppress(psutil.Error):
@@ -50,6 +64,8 @@ def sample_tree(root: psutil.Process) -> tuple[float, float, float, int]:
             pss += getattr(info, "pss", 0) / MB
             largest = max(largest, info.rss / MB)
             n += 1
+            if processes is not None:
+                processes.append((_title(p), round(getattr(info, "pss", 0) / MB)))
     return rss, pss, largest, n
 
 
@@ -58,6 +74,7 @@ def run_measured(cmd: list[str], log: Path, interval: float = 0.5) -> Measured:
     log.parent.mkdir(parents=True, exist_ok=True)
     timeline: list[tuple[float, float, float, int]] = []
     peaks = [0.0, 0.0, 0.0]
+    at_peak: list[tuple[str, float]] = []
     stop = threading.Event()
     with open(log, "w") as sink:
         started = time.perf_counter()
@@ -66,7 +83,10 @@ def run_measured(cmd: list[str], log: Path, interval: float = 0.5) -> Measured:
 
         def sample() -> None:
             while not stop.is_set():
-                rss, pss, largest, n = sample_tree(root)
+                processes: list[tuple[str, float]] = []
+                rss, pss, largest, n = sample_tree(root, processes)
+                if n and pss >= peaks[1]:
+                    at_peak[:] = sorted(processes, key=lambda t: -t[1])
                 if n:
                     timeline.append((round(time.perf_counter() - started, 1), rss, pss, n))
                     peaks[:] = [max(peaks[0], rss), max(peaks[1], pss), max(peaks[2], largest)]
@@ -79,7 +99,13 @@ def run_measured(cmd: list[str], log: Path, interval: float = 0.5) -> Measured:
         stop.set()
         thread.join()
     return Measured(
-        round(seconds, 1), round(peaks[0]), round(peaks[1]), round(peaks[2]), code, timeline
+        round(seconds, 1),
+        round(peaks[0]),
+        round(peaks[1]),
+        round(peaks[2]),
+        code,
+        timeline,
+        at_peak,
     )
 
 

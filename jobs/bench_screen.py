@@ -5,8 +5,10 @@
 Builds a library of `--size` distinct randomised SMILES of the bundled molecules (cached), then
 runs each measurement as its own process (a fresh local Ray each, so memory is not shared):
 parse-only through the same Ray Data stream (the ceiling), the student end to end (jobs/screen.py)
-with 2 and 1 workers, the GNN teacher end to end and chemprop v2's predict (.venv-chemprop) on
-the first `--subset` molecules. Peak RSS is summed over each command's process tree.
+with 2 and 1 workers, one seed's student alone (fp32, and bf16 on the subset), the GNN teacher
+(3 seeds and one) end to end and chemprop v2's predict (.venv-chemprop, one model) on the first
+`--subset` molecules. Peak RSS and PSS are summed over each command's process tree, and the PSS
+of each process at the peak is kept in results.json.
 Writes <out>/results.json and prints a Markdown table for docs/benchmarks.md.
 """
 
@@ -63,73 +65,23 @@ def main() -> int:
     if not subset.exists():
         pq.write_table(pq.read_table(library).slice(0, args.subset), subset)
     print(f"library: {args.size} SMILES ({time.perf_counter() - t0:.0f} s)", flush=True)
-    screen = [py, str(ROOT / "jobs" / "screen.py"), "-q", "--input"]
+    full, sub = (str(library), args.size), (str(subset), args.subset)
+
+    def screen(lib: tuple[str, int], model: str, name: str, workers: int, *extra: str):
+        cmd = [py, str(ROOT / "jobs" / "screen.py"), "-q", "--input", lib[0]]
+        cmd += ["--model", str(args.run / model), "--output", str(out / name)]
+        return [*cmd, "--workers", str(workers), *extra], lib[1]
+
+    parse = [py, __file__, "--run", str(args.run), "--parse-only", str(library)]
     steps = {
-        "parse_2w": (
-            [
-                py,
-                __file__,
-                "--run",
-                str(args.run),
-                "--parse-only",
-                str(library),
-                str(out / "parse"),
-                "2",
-            ],
-            args.size,
-        ),
-        "student_2w": (
-            [
-                *screen,
-                str(library),
-                "--model",
-                str(args.run / "student"),
-                "--output",
-                str(out / "student"),
-                "--workers",
-                "2",
-            ],
-            args.size,
-        ),
-        "student_1w": (
-            [
-                *screen,
-                str(subset),
-                "--model",
-                str(args.run / "student"),
-                "--output",
-                str(out / "student_1w"),
-                "--workers",
-                "1",
-            ],
-            args.subset,
-        ),
-        "student_2w_subset": (
-            [
-                *screen,
-                str(subset),
-                "--model",
-                str(args.run / "student"),
-                "--output",
-                str(out / "student_2ws"),
-                "--workers",
-                "2",
-            ],
-            args.subset,
-        ),
-        "gnn_2w": (
-            [
-                *screen,
-                str(subset),
-                "--model",
-                str(args.run / "gnn"),
-                "--output",
-                str(out / "gnn"),
-                "--workers",
-                "2",
-            ],
-            args.subset,
-        ),
+        "parse_2w": ([*parse, str(out / "parse"), "2"], args.size),
+        "student_2w": screen(full, "student", "student", 2),
+        "student1_2w": screen(full, "student/seed_0", "student1", 2),
+        "student1_2w_bf16": screen(sub, "student/seed_0", "s1bf16", 2, "--precision", "bf16"),
+        "student_1w": screen(sub, "student", "student_1w", 1),
+        "student_2w_subset": screen(sub, "student", "student_2ws", 2),
+        "gnn_2w": screen(sub, "gnn", "gnn", 2),
+        "gnn1_2w": screen(sub, "gnn/seed_0", "gnn1", 2),
     }
     models = sorted((args.run / "chemprop").rglob("best*.pt")) if CHEMPROP.exists() else []
     if models:
@@ -165,8 +117,9 @@ def main() -> int:
             "peak_pss_mb": m.peak_pss_mb,
             "peak_process_mb": m.peak_process_mb,
             "returncode": m.returncode,
+            "pss_at_peak_by_process": m.at_peak,
         }
-        print(name, results[name], flush=True)
+        print(name, {k: v for k, v in results[name].items() if "by_process" not in k}, flush=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     print(
         "| step | molecules | seconds | molecules/s | peak RSS (tree), MB | peak PSS (tree), MB "

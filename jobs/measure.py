@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.timeline:
         args.timeline.parent.mkdir(parents=True, exist_ok=True)
         write_timeline(m, args.timeline)
-    summary = {k: v for k, v in vars(m).items() if k != "timeline"}
+    summary = {k: v for k, v in vars(m).items() if k not in ("timeline", "at_peak")}
+    summary["processes_at_peak_pss"] = m.at_peak
     print(json.dumps({"command": " ".join(cmd), **summary}))
     return m.returncode
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit
-from sklearn.metrics import roc_auc_score
 
 PRIMARY = {"classification": "roc_auc", "regression": "rmse"}
 HIGHER_IS_BETTER = {"roc_auc": True, "rmse": False}
@@ -25,6 +24,8 @@ def to_predictions(
 
 
 def classification_metrics(y: np.ndarray, prob: np.ndarray) -> dict:
+    from sklearn.metrics import roc_auc_score  # here: scoring workers import this module too
+
     aucs, skipped = [], []
     for t in range(y.shape[1]):
         mask = ~np.isnan(y[:, t])

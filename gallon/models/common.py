@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch_geometric.nn import global_add_pool, global_mean_pool
 
 POOLS = ("mean", "sum", "mean_sum")
 
 
 def pool_graphs(h: torch.Tensor, batch: torch.Tensor, num_graphs: int, kind: str) -> torch.Tensor:
-    """(N, H) node states → (B, H) per graph; 'mean_sum' concatenates both → (B, 2H)."""
-    if kind == "mean":
-        return global_mean_pool(h, batch, num_graphs)
+    """(N, H) node states → (B, H) per graph; 'mean_sum' concatenates both → (B, 2H).
+
+    Plain torch (PyG's global pools compute the same sums): the student, which screening loads
+    in every worker, then never imports torch_geometric (~200 MB per process)."""
+    if kind not in POOLS:
+        raise ValueError(f"unknown pool '{kind}'; choose one of {POOLS}")
+    total = h.new_zeros(num_graphs, h.shape[1]).index_add_(0, batch, h)
     if kind == "sum":
-        return global_add_pool(h, batch, num_graphs)
-    if kind == "mean_sum":
-        return torch.cat(
-            [global_mean_pool(h, batch, num_graphs), global_add_pool(h, batch, num_graphs)], 1
-        )
-    raise ValueError(f"unknown pool '{kind}'; choose one of {POOLS}")
+        return total
+    count = torch.bincount(batch, minlength=num_graphs).clamp(min=1).to(h.dtype)
+    mean = total / count.unsqueeze(1)
+    return mean if kind == "mean" else torch.cat([mean, total], 1)
 
 
 def pooled_dim(hidden: int, kind: str) -> int:

@@ -1,14 +1,14 @@
 """GNN teachers: `gcn` (GALLON's configuration, for reproduction), `gin`, `gine` (edge-aware).
 
 All map (x (N, F), edge_index (2, E), edge_attr (E, Fe), batch (N,), num_graphs) to
-(out (B, T), h (B, D)), h being the pooled representation.
+(out (B, T), h (B, D)), h being the pooled representation. torch_geometric is imported when a
+GNN is built, so that importing the package (and loading a student) does not pay for it.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch_geometric.nn import GCNConv, GINConv, GINEConv
 
 from gallon.models.common import Readout
 from gallon.models.registry import register
@@ -34,6 +34,8 @@ class GCN(nn.Module):
         pool: str = "mean",
         edge_dim: int = 0,
     ) -> None:
+        from torch_geometric.nn import GCNConv
+
         super().__init__()
         dims = [in_dim] + [hidden] * layers
         self.convs = nn.ModuleList(GCNConv(a, b) for a, b in zip(dims[:-1], dims[1:]))
@@ -84,6 +86,8 @@ class GIN(_GINBase):
         pool: str = "mean",
         edge_dim: int = 0,
     ) -> None:
+        from torch_geometric.nn import GINConv
+
         super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool)
         self.convs = nn.ModuleList(
             GINConv(_mlp(hidden, hidden), train_eps=True) for _ in range(layers)
@@ -107,6 +111,8 @@ class GINE(_GINBase):
         dropout: float = 0.1,
         pool: str = "mean",
     ) -> None:
+        from torch_geometric.nn import GINEConv
+
         super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool)
         self.convs = nn.ModuleList(
             GINEConv(_mlp(hidden, hidden), train_eps=True, edge_dim=edge_dim) for _ in range(layers)

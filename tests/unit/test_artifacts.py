@@ -1,9 +1,11 @@
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from gallon.artifacts import HPARAMS, load_model
+from gallon.artifacts import FEATURIZER, HPARAMS, describe_model, load_model
 from gallon.errors import InputError
 from gallon.roles import ROLES
 from gallon.train.loop import fit_local
@@ -39,3 +41,23 @@ def test_mismatched_members_and_missing_model(tiny_run, tmp_path):
         load_model(mixed)
     with pytest.raises(InputError, match="no model found"):
         load_model(tmp_path / "empty")
+
+
+def test_describe_model_checks_members_without_importing_torch(tiny_run, tmp_path):
+    ctx = tiny_run()
+    train_role(ROLES["mlp"], 0, ctx, fit_local)
+    code = (
+        "import sys; from gallon.artifacts import describe_model; "
+        f"m = describe_model({str(ctx.out / 'mlp')!r}); "
+        "assert m[0]['model']['name'] == 'atom_mlp'; "
+        "assert 'torch' not in sys.modules, 'the screening driver must stay light'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(ctx.out / "mlp" / "seed_0", mixed / "a")
+    shutil.copytree(ctx.out / "mlp" / "seed_0", mixed / "b")
+    spec = json.loads((mixed / "b" / FEATURIZER).read_text())
+    spec["atoms"]["name"] = "pyg"
+    (mixed / "b" / FEATURIZER).write_text(json.dumps(spec))
+    with pytest.raises(InputError, match="different featurizers"):
+        describe_model(mixed)

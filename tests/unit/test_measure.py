@@ -15,6 +15,8 @@ def test_measures_the_whole_process_tree(tmp_path):
     assert m.peak_rss_mb >= 200 and m.peak_process_mb >= 200
     assert 150 <= m.peak_pss_mb <= m.peak_rss_mb
     assert max(n for *_, n in m.timeline) == 2
+    assert len(m.at_peak) == 2 and m.at_peak[0][1] >= 150  # the child, largest first
+    assert "bytearray" in m.at_peak[0][0]
     write_timeline(m, tmp_path / "t.csv")
     lines = (tmp_path / "t.csv").read_text().splitlines()
     assert lines[0] == "seconds,rss_mb,pss_mb,processes" and len(lines) == len(m.timeline) + 1

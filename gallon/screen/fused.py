@@ -1,0 +1,97 @@
+"""Students of an ensemble folded into one inference-only module, for screening.
+
+Two rewrites, each exact in real arithmetic (results agree with the trained modules up to
+float rounding, ~1e-6):
+
+- eval-mode BatchNorm after a ReLU is an affine map; it is folded into the next Linear;
+- the last per-atom Linear has no activation after it and mean/sum pooling are linear, so
+  "Linear then pool" equals "pool then Linear": it moves after pooling and merges with the head,
+  which leaves (layers - 1) per-atom matmuls instead of `layers`;
+
+Atoms are processed in chunks and pooled sums accumulated, so activation memory stays bounded
+whatever the batch size. `dtype=torch.bfloat16` runs the per-atom matmuls in bfloat16 (≈5× faster
+on CPUs with native bf16; results then differ from fp32 by bf16 rounding, see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gallon.models.student import AtomMLP
+
+
+def _folded_layers(model: AtomMLP) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(weight (out, in), bias (out,)) per Linear, each preceding BatchNorm folded in."""
+    layers = []
+    scale = shift = None
+    for i, linear in enumerate(model.linears):
+        w, b = linear.weight.detach().double(), linear.bias.detach().double()
+        if scale is not None:
+            b = b + w @ shift
+            w = w * scale[None, :]
+        layers.append((w, b))
+        if i < len(model.norms):
+            norm = model.norms[i]
+            scale = norm.weight.detach().double() / torch.sqrt(
+                norm.running_var.detach().double() + norm.eps
+            )
+            shift = norm.bias.detach().double() - norm.running_mean.detach().double() * scale
+    return layers
+
+
+def _readout_maps(model: AtomMLP, last: tuple[torch.Tensor, torch.Tensor]):
+    """The last Linear merged with the head: out = A_mean·mean(h) + A_sum·sum(h) + c0 + n·c1."""
+    w, b = last
+    head = model.readout.head
+    head_w, head_b = head.weight.detach().double(), head.bias.detach().double()
+    hidden, pool = w.shape[0], model.readout.pool
+    zeros = torch.zeros(head_w.shape[0], hidden, dtype=torch.float64)
+    on_mean = head_w[:, :hidden] if pool in ("mean", "mean_sum") else zeros
+    on_sum = {"sum": head_w, "mean_sum": head_w[:, hidden:]}.get(pool, zeros)
+    return on_mean @ w, on_sum @ w, on_mean @ b + head_b, on_sum @ b
+
+
+class FusedStudents(nn.Module):
+    """`forward(x (N, F), batch (N,), num_graphs B) -> raw outputs (members, B, T)`."""
+
+    def __init__(
+        self, models: list[AtomMLP], dtype: torch.dtype = torch.float32, chunk_atoms: int = 16384
+    ) -> None:
+        super().__init__()
+        if not models or not all(isinstance(m, AtomMLP) for m in models):
+            raise TypeError("FusedStudents takes atom_mlp students only")
+        folded = [_folded_layers(m) for m in models]
+        depth = {len(f) for f in folded}
+        if len(depth) != 1:
+            raise ValueError("the students have different depths; score them separately")
+        self.members, self.dtype, self.chunk_atoms = len(models), dtype, chunk_atoms
+        # per member: the per-atom layers (each followed by a ReLU), weights stored as (in, out)
+        self.layers = [
+            [(w.t().contiguous().to(dtype), b.to(dtype)) for w, b in f[:-1]] for f in folded
+        ]
+        maps = [_readout_maps(m, f[-1]) for m, f in zip(models, folded)]
+        self.a_mean, self.a_sum, self.c0, self.c1 = (
+            torch.stack([mp[i] for mp in maps]).float() for i in range(4)
+        )
+
+    def _hidden(self, x: torch.Tensor, member: int) -> torch.Tensor:
+        """(n, F) atom features (already in self.dtype) → (n, D) one member's last hidden states."""
+        h = x
+        for w, b in self.layers[member]:
+            h = torch.relu(torch.addmm(b, h, w))
+        return h.float()
+
+    @torch.no_grad()
+    def forward(self, x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
+        width = self.a_mean.shape[2]
+        sums = torch.zeros(self.members, num_graphs, width)
+        for start in range(0, x.shape[0], self.chunk_atoms):
+            chunk = x[start : start + self.chunk_atoms].to(self.dtype)
+            index = batch[start : start + self.chunk_atoms]
+            for m in range(self.members):
+                sums[m].index_add_(0, index, self._hidden(chunk, m))
+        count = torch.bincount(batch, minlength=num_graphs).float().clamp(min=1.0)
+        out = torch.einsum("mbd,mtd->mbt", sums / count[None, :, None], self.a_mean)
+        out += torch.einsum("mbd,mtd->mbt", sums, self.a_sum)
+        return out + self.c0[:, None, :] + count[None, :, None] * self.c1[:, None, :]

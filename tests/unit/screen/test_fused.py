@@ -1,0 +1,49 @@
+import pytest
+import torch
+
+from gallon.models.gnn import GINE
+from gallon.models.student import AtomMLP
+from gallon.screen.fused import FusedStudents
+
+
+def _student(layers: int, pool: str, seed: int) -> AtomMLP:
+    torch.manual_seed(seed)
+    model = AtomMLP(in_dim=6, num_tasks=2, hidden=8, layers=layers, pool=pool)
+    for norm in model.norms:  # non-trivial running statistics, so folding them matters
+        norm.running_mean.uniform_(-1, 1)
+        norm.running_var.uniform_(0.5, 2)
+        norm.weight.data.uniform_(0.5, 1.5)
+        norm.bias.data.uniform_(-0.5, 0.5)
+    return model.eval()
+
+
+def _graphs():
+    sizes = torch.tensor([3, 1, 5, 2])
+    batch = torch.repeat_interleave(torch.arange(4), sizes)
+    return torch.randn(int(sizes.sum()), 6), batch
+
+
+@pytest.mark.parametrize("pool", ["mean", "sum", "mean_sum"])
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_folded_ensemble_equals_the_trained_modules(pool, layers):
+    members = [_student(layers, pool, seed) for seed in (0, 1, 2)]
+    x, batch = _graphs()
+    none = torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, 1)
+    with torch.no_grad():
+        want = torch.stack([m(x, *none, batch, 4)[0] for m in members])
+    got = FusedStudents(members, chunk_atoms=4)(x, batch, 4)  # chunks split molecules
+    assert got.shape == (3, 4, 2)
+    assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_bf16_stays_close_and_bad_inputs_are_refused():
+    members = [_student(3, "mean_sum", 0)]
+    x, batch = _graphs()
+    fp32 = FusedStudents(members)(x, batch, 4)
+    bf16 = FusedStudents(members, dtype=torch.bfloat16)(x, batch, 4)
+    assert not torch.equal(fp32, bf16)
+    assert torch.allclose(fp32, bf16, atol=0.05 * float(fp32.abs().max()))
+    with pytest.raises(ValueError, match="different depths"):
+        FusedStudents([_student(2, "mean", 0), _student(3, "mean", 0)])
+    with pytest.raises(TypeError):
+        FusedStudents([GINE(in_dim=6, edge_dim=3, num_tasks=1)])
