@@ -30,11 +30,12 @@ def parse_only(library: str, output: str, workers: int) -> int:
 
     from gallon.screen.bench import ParseOnly
     from gallon.screen.library import open_library
+    from gallon.screen.udf import BATCH_SIZE
 
     ray.init(num_cpus=workers, object_store_memory=1024**3)
     started = time.perf_counter()
     ds = open_library(library).map_batches(
-        ParseOnly, batch_size=2048, batch_format="pyarrow", concurrency=workers
+        ParseOnly, batch_size=BATCH_SIZE, batch_format="pyarrow", concurrency=workers
     )
     ds.write_parquet(output, ray_remote_args={"num_cpus": 0})
     print(json.dumps({"seconds": round(time.perf_counter() - started, 2)}))
@@ -77,6 +78,7 @@ def main() -> int:
         "parse_2w": ([*parse, str(out / "parse"), "2"], args.size),
         "student_2w": screen(full, "student", "student", 2),
         "student1_2w": screen(full, "student/seed_0", "student1", 2),
+        "student1_2w_subset": screen(sub, "student/seed_0", "student1_s", 2),
         "student1_2w_bf16": screen(sub, "student/seed_0", "s1bf16", 2, "--precision", "bf16"),
         "student_1w": screen(sub, "student", "student_1w", 1),
         "student_2w_subset": screen(sub, "student", "student_2ws", 2),

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from gallon.cli import exits_cleanly, setup_logging
 from gallon.errors import InputError
+from gallon.screen.udf import BATCH_SIZE, ScreenBatch
 
 logger = logging.getLogger("gallon.screen")
 
@@ -34,7 +35,7 @@ def parse_args(argv):
     p.add_argument("--output", required=True, help="output folder (replaced)")
     p.add_argument("--smiles-column", default="smiles")
     p.add_argument("--id-column", default=None, help="carried through to the output")
-    p.add_argument("--batch-size", type=int, default=2048, help="molecules per batch")
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="molecules per batch")
     p.add_argument("--workers", type=int, default=None, help="scoring actors (default: CPUs)")
     p.add_argument(
         "--precision",
@@ -81,7 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     import ray
 
     from gallon.screen.library import open_library
-    from gallon.screen.predict import ScreenBatch
 
     if not ray.is_initialized():
         if os.environ.get("RAY_ADDRESS"):

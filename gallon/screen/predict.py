@@ -1,4 +1,4 @@
-"""Score SMILES with one or more trained models (pure), and the Ray Data UDF around it.
+"""Score SMILES with one or more trained models (pure; its Ray Data wrapper is screen/udf.py).
 
 Models that ignore bonds (the student) get atom features only, batched as one (atoms, F) matrix
 without building graph objects, and run folded for inference (gallon/screen/fused.py): the cheap
@@ -8,7 +8,6 @@ standard deviation across members.
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -122,27 +121,3 @@ class Scorer:
                 cols[f"{t}_std"] = pa.array(spread[:, j], pa.float64())
         cols["error"] = pa.array(errors, pa.string())
         return pa.table(cols)
-
-
-def _trimmer():
-    """glibc's malloc_trim, or None elsewhere (macOS, musl)."""
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-class ScreenBatch:
-    """Ray Data class UDF: (id, smiles) batches → predictions (+ error) batches."""
-
-    def __init__(self, model: str, threads: int = 1, precision: str = "fp32") -> None:
-        self.scorer = Scorer.from_path(model, threads, precision)
-        self.trim = _trimmer()
-
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        out = self.scorer.score(batch.column("id").to_pylist(), batch.column("smiles").to_pylist())
-        if self.trim is not None:
-            # A batch allocates and frees thousands of RDKit molecules; glibc keeps the freed
-            # pages, and over a long screen a worker held ~0.5 GB more than it uses (measured).
-            self.trim(0)
-        return out
