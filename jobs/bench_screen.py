@@ -26,18 +26,21 @@ CHEMPROP = ROOT / ".venv-chemprop" / "bin" / "chemprop"
 
 def parse_only(library: str, output: str, workers: int) -> int:
     """The parse-only pipeline (read → parse → write), for the ceiling."""
-    import ray
+    import ray.data
 
     from gallon.screen.bench import ParseOnly
-    from gallon.screen.library import open_library
+    from gallon.screen.library import open_library, write_predictions
     from gallon.screen.udf import BATCH_SIZE
 
     ray.init(num_cpus=workers, object_store_memory=1024**3)
     started = time.perf_counter()
-    ds = open_library(library).map_batches(
-        ParseOnly, batch_size=BATCH_SIZE, batch_format="pyarrow", concurrency=workers
+    ds = open_library(library, workers=workers).map_batches(
+        ParseOnly,
+        batch_size=BATCH_SIZE,
+        batch_format="pyarrow",
+        compute=ray.data.ActorPoolStrategy(size=workers),
     )
-    ds.write_parquet(output, ray_remote_args={"num_cpus": 0})
+    write_predictions(ds, output, workers)
     print(json.dumps({"seconds": round(time.perf_counter() - started, 2)}))
     return 0
 

@@ -79,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         raise InputError("--input is required unless --export is given.")
     if args.batch_size <= 0:
         raise InputError("--batch-size must be positive.")
-    import ray
+    import ray.data
 
-    from gallon.screen.library import open_library
+    from gallon.screen.library import open_library, write_predictions
 
     if not ray.is_initialized():
         if os.environ.get("RAY_ADDRESS"):
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             # 753 MB with it, 535 MB without)
             ray.init(object_store_memory=args.object_store_mb * 1024**2, include_dashboard=False)
     workers = args.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    ds = open_library(args.input, args.smiles_column, args.id_column)
+    ds = open_library(args.input, args.smiles_column, args.id_column, workers)
     ds = ds.map_batches(
         ScreenBatch,
         fn_constructor_kwargs={
@@ -100,12 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         },
         batch_size=args.batch_size,
         batch_format="pyarrow",
-        concurrency=workers,
+        compute=ray.data.ActorPoolStrategy(size=workers),
     )
     if output.exists():
         shutil.rmtree(output)
     started = time.perf_counter()
-    ds.write_parquet(str(output), ray_remote_args={"num_cpus": 0})
+    write_predictions(ds, output, workers)
     seconds = time.perf_counter() - started
     summary = _summary(output, seconds, len(members), workers)
     (output / "_summary.json").write_text(json.dumps(summary, indent=2))  # '_': not a shard
