@@ -32,10 +32,13 @@ def parse_only(library: str, output: str, workers: int) -> int:
     from gallon.screen.library import open_library, write_predictions
     from gallon.screen.udf import BATCH_SIZE
 
-    ray.init(num_cpus=workers, object_store_memory=1024**3)
+    # the same local Ray as jobs/screen.py's
+    ray.init(num_cpus=workers, object_store_memory=1024**3, include_dashboard=False)
     started = time.perf_counter()
-    ds = open_library(library, workers=workers).map_batches(
+    ds, columns = open_library(library, workers=workers)
+    ds = ds.map_batches(
         ParseOnly,
+        fn_constructor_kwargs={"columns": columns},
         batch_size=BATCH_SIZE,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),

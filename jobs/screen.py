@@ -91,11 +91,12 @@ def main(argv: list[str] | None = None) -> int:
             # 753 MB with it, 535 MB without)
             ray.init(object_store_memory=args.object_store_mb * 1024**2, include_dashboard=False)
     workers = args.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    ds = open_library(args.input, args.smiles_column, args.id_column, workers)
+    ds, columns = open_library(args.input, args.smiles_column, args.id_column, workers)
     ds = ds.map_batches(
         ScreenBatch,
         fn_constructor_kwargs={
             "model": str(Path(args.model).resolve()),
+            "columns": columns,
             "precision": args.precision,
         },
         batch_size=args.batch_size,

@@ -8,6 +8,7 @@ Gzipped CSV and .smi files work too. The id column is optional and carried throu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,7 +47,14 @@ def select_columns(batch: pa.Table, smiles: str, ident: str | None) -> pa.Table:
     return pa.table({"id": ids, "smiles": text})
 
 
-# Reading, column selection and writing are light next to scoring; they reserve no CPU so that
+def library_rows(batch: pa.Table, kind: str, smiles: str, ident: str | None) -> pa.Table:
+    """A raw batch as read from the library → (id, smiles); the arguments are what
+    `open_library` returned beside the dataset. Scorers call it on their own batches, which
+    saves a separate selection stage (a worker process of its own)."""
+    return smi_lines(batch) if kind == "smi" else select_columns(batch, smiles, ident)
+
+
+# Reading and writing are light next to scoring; they reserve no CPU so that
 # scoring actors holding every CPU cannot starve them (which would stall the stream). A task that
 # reserves no CPU is not limited by CPUs either: Ray Data then ran one per block at once, each in
 # its own worker process (~120 MB), and a million-molecule screen peaked at 6.4 GB PSS. Their
@@ -55,7 +63,7 @@ LIGHT = {"num_cpus": 0}
 
 
 def light_tasks(workers: int) -> int:
-    """How many light tasks (read, select, write) may run at once beside `workers` scorers."""
+    """How many light tasks (reads, writes) may run at once beside `workers` scorers."""
     return max(1, -(-workers // 4))
 
 
@@ -64,19 +72,19 @@ def open_library(
     smiles_column: str = "smiles",
     id_column: str | None = None,
     workers: int = 1,
-):
-    """The library as a Ray Dataset with string columns `id` and `smiles`."""
+) -> tuple[Any, dict[str, Any]]:
+    """The library as a Ray Dataset of raw batches, and the keyword arguments of
+    `library_rows` that turn each batch into string columns `id` and `smiles`."""
     import ray
 
     tasks = light_tasks(workers)
-    light_map = {"compute": ray.data.TaskPoolStrategy(size=tasks), **LIGHT}
     path = Path(path).expanduser()
     if not path.exists():
         raise InputError(f"library {path} does not exist.")
     kind = library_kind(path)
     if kind == "smi":
         ds = ray.data.read_text(str(path), concurrency=tasks, ray_remote_args=LIGHT)
-        return ds.map_batches(smi_lines, batch_format="pyarrow", **light_map)
+        return ds, {"kind": kind, "smiles": "text", "ident": None}
     if kind == "parquet":
         # Ray 2.60's default Parquet path lists files in a task that reserves a whole CPU and
         # cannot be told otherwise; with every CPU held by scoring actors it never runs and the
@@ -92,12 +100,10 @@ def open_library(
         )
     if id_column and id_column not in columns:
         raise InputError(f"library {path} has no id column '{id_column}'.")
-    return ds.map_batches(
-        select_columns,
-        fn_kwargs={"smiles": smiles_column, "ident": id_column},
-        batch_format="pyarrow",
-        **light_map,
-    )
+    if kind == "parquet":  # read only the columns scored
+        wanted = [smiles_column, *([id_column] if id_column else [])]
+        ds = reader(str(path), columns=wanted, concurrency=tasks, ray_remote_args=LIGHT)
+    return ds, {"kind": kind, "smiles": smiles_column, "ident": id_column}
 
 
 def write_predictions(ds, output: str | Path, workers: int = 1) -> None:

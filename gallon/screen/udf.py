@@ -7,6 +7,8 @@ import ctypes
 
 import pyarrow as pa
 
+from gallon.screen.library import library_rows
+
 # Molecules per batch: 2048 ran no faster on 2 cores and each worker's peak PSS was ~150 MB
 # higher; 512 saved ~100 MB more but cost 5 % throughput (100k molecules, docs/benchmarks.md).
 BATCH_SIZE = 1024
@@ -21,16 +23,21 @@ def _trimmer():
 
 
 class ScreenBatch:
-    """(id, smiles) batches → predictions (+ error) batches, one output row per input row."""
+    """Library batches → predictions (+ error) batches, one output row per input row."""
 
-    def __init__(self, model: str, threads: int = 1, precision: str = "fp32") -> None:
+    def __init__(
+        self, model: str, columns: dict, threads: int = 1, precision: str = "fp32"
+    ) -> None:
+        """`columns`: what `open_library` returned beside the dataset."""
         from gallon.screen.predict import Scorer
 
         self.scorer = Scorer.from_path(model, threads, precision)
+        self.columns = columns
         self.trim = _trimmer()
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        out = self.scorer.score(batch.column("id").to_pylist(), batch.column("smiles").to_pylist())
+        rows = library_rows(batch, **self.columns)
+        out = self.scorer.score(rows.column("id").to_pylist(), rows.column("smiles").to_pylist())
         if self.trim is not None:
             # A batch creates and frees thousands of RDKit molecules and glibc keeps the freed
             # pages: scoring 40k molecules in one process peaked at 624 MB PSS without the trim

@@ -6,7 +6,7 @@ from rdkit import Chem
 from gallon.artifacts import load_model
 from gallon.roles import ROLES
 from gallon.screen.export import export_torchscript
-from gallon.screen.library import select_columns, smi_lines
+from gallon.screen.library import library_rows
 from gallon.screen.predict import Scorer
 from gallon.train.loop import fit_local
 from gallon.train.stage import train_role
@@ -47,12 +47,14 @@ def test_gnn_teacher_scores_through_the_same_path(tiny_run):
 
 
 def test_library_rows():
-    lines = smi_lines(pa.table({"text": ["CCO mol-1", "c1ccccc1", "", "CCN  name with spaces"]}))
+    text = pa.table({"text": ["CCO mol-1", "c1ccccc1", "", "CCN  name with spaces"]})
+    lines = library_rows(text, kind="smi", smiles="text", ident=None)
     assert lines.to_pydict() == {
         "id": ["mol-1", None, None, "name with spaces"],
         "smiles": ["CCO", "c1ccccc1", "", "CCN"],
     }
-    sel = select_columns(pa.table({"smi": ["CCO", None], "cid": [7, 8]}), "smi", "cid")
+    table = pa.table({"smi": ["CCO", None], "cid": [7, 8], "other": [1.0, 2.0]})
+    sel = library_rows(table, kind="csv", smiles="smi", ident="cid")
     assert sel.to_pydict() == {"id": ["7", "8"], "smiles": ["CCO", ""]}
 
 
