@@ -85,9 +85,9 @@ def run_measured(cmd: list[str], log: Path, interval: float = 0.5) -> Measured:
             while not stop.is_set():
                 processes: list[tuple[str, float]] = []
                 rss, pss, largest, n = sample_tree(root, processes)
-                if n and pss >= peaks[1]:
-                    at_peak[:] = sorted(processes, key=lambda t: -t[1])
                 if n:
+                    if pss >= peaks[1]:
+                        at_peak[:] = sorted(processes, key=lambda t: -t[1])
                     timeline.append((round(time.perf_counter() - started, 1), rss, pss, n))
                     peaks[:] = [max(peaks[0], rss), max(peaks[1], pss), max(peaks[2], largest)]
                 stop.wait(interval)

@@ -54,10 +54,10 @@ def library_rows(batch: pa.Table, kind: str, smiles: str, ident: str | None) -> 
     return smi_lines(batch) if kind == "smi" else select_columns(batch, smiles, ident)
 
 
-# Reading and writing are light next to scoring; they reserve no CPU so that
-# scoring actors holding every CPU cannot starve them (which would stall the stream). A task that
-# reserves no CPU is not limited by CPUs either: Ray Data then ran one per block at once, each in
-# its own worker process (~120 MB), and a million-molecule screen peaked at 6.4 GB PSS. Their
+# Reading and writing are light next to scoring; they reserve no CPU so that scoring actors
+# holding every CPU cannot starve them (which would stall the stream). A task that reserves no
+# CPU is not limited by CPUs either: Ray Data then ran one per block at once, each in its own
+# worker process (~120 MB), and a million-molecule screen peaked at 6.4 GB PSS. Their
 # concurrency is therefore capped, at one such task per four scoring workers.
 LIGHT = {"num_cpus": 0}
 

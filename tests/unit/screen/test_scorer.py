@@ -1,9 +1,11 @@
 import numpy as np
 import pyarrow as pa
+import pytest
 import torch
 from rdkit import Chem
 
 from gallon.artifacts import load_model
+from gallon.errors import InputError
 from gallon.roles import ROLES
 from gallon.screen.export import export_torchscript
 from gallon.screen.library import library_rows
@@ -44,6 +46,8 @@ def test_gnn_teacher_scores_through_the_same_path(tiny_run):
     table = Scorer([member]).score([None] * 3, ["CCO", "c1ccncc1", "C1CC"]).to_pydict()
     assert np.allclose(table["active"][:2], member.predict(["CCO", "c1ccncc1"])[0][:, 0], atol=1e-6)
     assert "active_std" not in table
+    with pytest.raises(InputError, match="graph-free students only"):
+        Scorer([member], precision="bf16")
 
 
 def test_library_rows():
