@@ -34,9 +34,11 @@ def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
     """Read, validate, clean and split (pure apart from reading the input)."""
     info, df = read_dataset(data)
     molecules, errors = clean_molecules(info, df, data.subset, data.subset_seed)
-    smiles = molecules.column("smiles").to_pylist()
-    positions = make_split(split.method, smiles, split.sizes, split.seed)
     rows = molecules.column("row").to_pylist()
+    # scaffolds from the SMILES as written (as GALLON's splitter); identity from canonical SMILES
+    written = [str(s) for s in df[info.smiles_column].iloc[rows]]
+    canonical = molecules.column("smiles").to_pylist()
+    positions = make_split(split.method, written, split.sizes, split.seed, canonical)
     splits = {name: [rows[i] for i in positions[name]] for name in SPLIT_NAMES}
     for name in SPLIT_NAMES:
         if not splits[name]:
