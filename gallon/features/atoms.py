@@ -24,6 +24,8 @@ HYBRIDIZATIONS = ("S", "SP", "SP2", "SP2D", "SP3", "SP3D", "SP3D2")
 
 class AtomFeaturizer(Protocol):
     name: str
+    id_columns: int  # trailing columns holding integer environment ids (0: all dense)
+    id_buckets: int  # ids are in [0, id_buckets)
 
     def __len__(self) -> int: ...
 
@@ -49,6 +51,7 @@ class RichAtomFeaturizer:
     """One-hot categorical fields (each with an 'other' slot) plus binary and scalar fields."""
 
     name = "rich"
+    id_columns = id_buckets = 0
 
     def __init__(
         self,
@@ -196,6 +199,7 @@ class PygAtomFeaturizer:
     """PyG `from_smiles` atom features: 9 integer codes used as floats (the GALLON reference)."""
 
     name = "pyg"
+    id_columns = id_buckets = 0
 
     def __init__(self) -> None:
         from torch_geometric.utils.smiles import x_map
@@ -232,12 +236,22 @@ class PygAtomFeaturizer:
         return np.concatenate([self(m) for m in mols]) if mols else np.zeros((0, 9), np.float32)
 
 
+def _environments(**kwargs: Any) -> AtomFeaturizer:
+    from gallon.features.environments import EnvironmentFeaturizer
+
+    return EnvironmentFeaturizer(**kwargs)
+
+
 ATOM_FEATURIZERS: dict[str, Callable[..., AtomFeaturizer]] = {
     "rich": RichAtomFeaturizer,
     # rich + each atom's folded Morgan environments (radius 1 and 2): neighbourhood information
     # for the graph-free student, computed by RDKit in the featurizer.
     "rich_env": functools.partial(RichAtomFeaturizer, environment_bits=128),
     "pyg": PygAtomFeaturizer,
+    # per-atom Morgan environment ids at radius 0-2, embedded by the models; alone (one RDKit
+    # call per molecule) or after the rich features
+    "morgan": _environments,
+    "rich_morgan": functools.partial(_environments, dense="rich"),
 }
 
 

@@ -41,6 +41,8 @@ class GraphFeaturizer:
             "bonds": self.bonds.spec(),
             "atom_dim": self.atom_dim,
             "bond_dim": self.bond_dim,
+            "id_columns": self.atoms.id_columns,
+            "id_buckets": self.atoms.id_buckets,
         }
 
     @classmethod

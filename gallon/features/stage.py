@@ -58,6 +58,14 @@ class FeatureSet:
     def bond_dim(self) -> int:
         return self.spec["bond_dim"]
 
+    @property
+    def atom_ids(self) -> dict[str, int]:
+        """Model hparams for the featurizer's id columns (0 columns: all features dense)."""
+        return {
+            "id_columns": self.spec.get("id_columns", 0),
+            "id_buckets": self.spec.get("id_buckets", 0),
+        }
+
 
 def _keep(failed: bool):
     def select(batch: pa.Table) -> pa.Table:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-POOLS = ("mean", "sum", "mean_sum")
+POOLS = ("mean", "sum", "norm", "mean_sum")
+NORM_SCALE = 0.01  # `norm` pooling: sum / 100 (chemprop's NormAggregation), size-aware but tame
 
 
 def pool_graphs(h: torch.Tensor, batch: torch.Tensor, num_graphs: int, kind: str) -> torch.Tensor:
-    """(N, H) node states → (B, H) per graph; 'mean_sum' concatenates both → (B, 2H).
+    """(N, H) node states → (B, H) per graph; 'norm' is sum / 100; 'mean_sum' concatenates
+    mean and sum → (B, 2H).
 
     Plain torch (PyG's global pools compute the same sums): the student, which screening loads
     in every worker, then never imports torch_geometric (~200 MB per process)."""
@@ -18,9 +20,35 @@ def pool_graphs(h: torch.Tensor, batch: torch.Tensor, num_graphs: int, kind: str
     total = h.new_zeros(num_graphs, h.shape[1]).index_add_(0, batch, h)
     if kind == "sum":
         return total
+    if kind == "norm":
+        return total * NORM_SCALE
     count = torch.bincount(batch, minlength=num_graphs).clamp(min=1).to(h.dtype)
     mean = total / count.unsqueeze(1)
     return mean if kind == "mean" else torch.cat([mean, total], 1)
+
+
+class AtomInput(nn.Module):
+    """x (N, F) → (N, out_dim): dense columns as they are, then the featurizer's trailing
+    `id_columns` integer columns (environment ids in [0, id_buckets)) embedded and summed.
+
+    The embedding of column j is a table of its own (offset j·buckets). Tables start at zero,
+    so an environment never seen in training contributes nothing instead of random noise."""
+
+    def __init__(self, in_dim: int, id_columns: int = 0, id_buckets: int = 0, id_dim: int = 0):
+        super().__init__()
+        self.dense = in_dim - id_columns
+        self.embed = None
+        if id_columns:
+            self.embed = nn.EmbeddingBag(id_columns * id_buckets, id_dim, mode="sum")
+            nn.init.zeros_(self.embed.weight)
+            self.register_buffer("offsets", torch.arange(id_columns) * id_buckets)
+        self.out_dim = self.dense + (id_dim if id_columns else 0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.embed is None:
+            return x
+        ids = x[:, self.dense :].long() + self.offsets
+        return torch.cat([x[:, : self.dense], self.embed(ids)], 1)
 
 
 def pooled_dim(hidden: int, kind: str) -> int:

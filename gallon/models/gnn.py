@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gallon.models.common import Readout
+from gallon.models.common import AtomInput, Readout
 from gallon.models.registry import register
 
 
@@ -33,17 +33,21 @@ class GCN(nn.Module):
         dropout: float = 0.3,
         pool: str = "mean",
         edge_dim: int = 0,
+        id_columns: int = 0,
+        id_buckets: int = 0,
     ) -> None:
         from torch_geometric.nn import GCNConv
 
         super().__init__()
-        dims = [in_dim] + [hidden] * layers
+        self.input = AtomInput(in_dim, id_columns, id_buckets, hidden)
+        dims = [self.input.out_dim] + [hidden] * layers
         self.convs = nn.ModuleList(GCNConv(a, b) for a, b in zip(dims[:-1], dims[1:]))
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers - 1))
         self.dropout = nn.Dropout(dropout)
         self.readout = Readout(hidden, num_tasks, pool, dropout)
 
     def forward(self, x, edge_index, edge_attr, batch, num_graphs: int):
+        x = self.input(x)
         for conv, norm in zip(self.convs[:-1], self.norms):
             x = self.dropout(torch.relu(norm(conv(x, edge_index))))
         x = self.convs[-1](x, edge_index)
@@ -54,10 +58,19 @@ class _GINBase(nn.Module):
     """Atom encoder, `layers` residual GIN-style convolutions with BatchNorm, readout."""
 
     def __init__(
-        self, in_dim: int, num_tasks: int, hidden: int, layers: int, dropout: float, pool: str
+        self,
+        in_dim: int,
+        num_tasks: int,
+        hidden: int,
+        layers: int,
+        dropout: float,
+        pool: str,
+        id_columns: int = 0,
+        id_buckets: int = 0,
     ) -> None:
         super().__init__()
-        self.encoder = nn.Linear(in_dim, hidden)
+        self.input = AtomInput(in_dim, id_columns, id_buckets, hidden)
+        self.encoder = nn.Linear(self.input.out_dim, hidden)
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers))
         self.dropout = nn.Dropout(dropout)
         self.readout = Readout(hidden, num_tasks, pool, dropout)
@@ -66,7 +79,7 @@ class _GINBase(nn.Module):
         raise NotImplementedError
 
     def forward(self, x, edge_index, edge_attr, batch, num_graphs: int):
-        x = self.encoder(x)
+        x = self.encoder(self.input(x))
         for i, norm in enumerate(self.norms):
             x = x + self.dropout(torch.relu(norm(self._conv(i, x, edge_index, edge_attr))))
         return self.readout(x, batch, num_graphs)
@@ -85,10 +98,12 @@ class GIN(_GINBase):
         dropout: float = 0.1,
         pool: str = "mean",
         edge_dim: int = 0,
+        id_columns: int = 0,
+        id_buckets: int = 0,
     ) -> None:
         from torch_geometric.nn import GINConv
 
-        super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool)
+        super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool, id_columns, id_buckets)
         self.convs = nn.ModuleList(
             GINConv(_mlp(hidden, hidden), train_eps=True) for _ in range(layers)
         )
@@ -110,10 +125,12 @@ class GINE(_GINBase):
         layers: int = 3,
         dropout: float = 0.1,
         pool: str = "mean",
+        id_columns: int = 0,
+        id_buckets: int = 0,
     ) -> None:
         from torch_geometric.nn import GINEConv
 
-        super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool)
+        super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool, id_columns, id_buckets)
         self.convs = nn.ModuleList(
             GINEConv(_mlp(hidden, hidden), train_eps=True, edge_dim=edge_dim) for _ in range(layers)
         )

@@ -21,6 +21,7 @@ class _ScriptableStudent(nn.Module):
     def __init__(self, member: Predictor) -> None:
         super().__init__()
         model = member.model
+        self.input = model.input  # environment-id embeddings (identity for dense features)
         # AtomMLP: Linear → ReLU → BatchNorm per hidden layer (dropout is off in eval), then Linear
         self.hidden = nn.ModuleList(
             nn.Sequential(linear, nn.ReLU(), norm)
@@ -35,6 +36,7 @@ class _ScriptableStudent(nn.Module):
         self.register_buffer("y_std", torch.tensor(std, dtype=torch.float32))
 
     def forward(self, x: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
+        x = self.input(x)
         for layer in self.hidden:
             x = layer(x)
         x = self.last(x)
@@ -46,6 +48,8 @@ class _ScriptableStudent(nn.Module):
         mean = total / count.clamp(min=1.0).unsqueeze(1)
         if self.pool == "sum":
             pooled = total
+        elif self.pool == "norm":
+            pooled = total * 0.01  # NORM_SCALE
         elif self.pool == "mean_sum":
             pooled = torch.cat([mean, total], 1)
         else:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gallon.models.common import NORM_SCALE, POOLS
 from gallon.models.student import AtomMLP
 
 
@@ -48,7 +49,11 @@ def _readout_maps(model: AtomMLP, last: tuple[torch.Tensor, torch.Tensor]):
     hidden, pool = w.shape[0], model.readout.pool
     zeros = torch.zeros(head_w.shape[0], hidden, dtype=torch.float64)
     on_mean = head_w[:, :hidden] if pool in ("mean", "mean_sum") else zeros
-    on_sum = {"sum": head_w, "mean_sum": head_w[:, hidden:]}.get(pool, zeros)
+    if pool not in POOLS:
+        raise ValueError(f"cannot fold pooling '{pool}'")
+    on_sum = {"sum": head_w, "norm": head_w * NORM_SCALE, "mean_sum": head_w[:, hidden:]}.get(
+        pool, zeros
+    )
     return on_mean @ w, on_sum @ w, on_mean @ b + head_b, on_sum @ b
 
 
@@ -66,6 +71,8 @@ class FusedStudents(nn.Module):
         if len(depth) != 1:
             raise ValueError("the students have different depths; score them separately")
         self.members, self.dtype, self.chunk_atoms = len(models), dtype, chunk_atoms
+        # environment-id embeddings run on the fp32 features (ids are not exact in bf16)
+        self.inputs = [m.input.eval() for m in models]
         # per member: the per-atom layers (each followed by a ReLU), weights stored as (in, out)
         self.layers = [
             [(w.t().contiguous().to(dtype), b.to(dtype)) for w, b in f[:-1]] for f in folded
@@ -76,8 +83,8 @@ class FusedStudents(nn.Module):
         )
 
     def _hidden(self, x: torch.Tensor, member: int) -> torch.Tensor:
-        """(n, F) atom features (already in self.dtype) → (n, D) one member's last hidden states."""
-        h = x
+        """(n, F) atom features → (n, D) one member's last hidden states."""
+        h = self.inputs[member](x).to(self.dtype)
         for w, b in self.layers[member]:
             h = torch.relu(torch.addmm(b, h, w))
         return h.float()
@@ -87,7 +94,7 @@ class FusedStudents(nn.Module):
         width = self.a_mean.shape[2]
         sums = torch.zeros(self.members, num_graphs, width)
         for start in range(0, x.shape[0], self.chunk_atoms):
-            chunk = x[start : start + self.chunk_atoms].to(self.dtype)
+            chunk = x[start : start + self.chunk_atoms]
             index = batch[start : start + self.chunk_atoms]
             for m in range(self.members):
                 sums[m].index_add_(0, index, self._hidden(chunk, m))

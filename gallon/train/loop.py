@@ -21,6 +21,7 @@ import torch
 
 from gallon.evaluation.metrics import PRIMARY, evaluate, is_better, to_predictions
 from gallon.train.objectives import Objective, TrainModule, resolve_terms
+from gallon.train.schedule import build_scheduler, steps_per_epoch
 from gallon.train.tasks import TrainTask, get_task, predict
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,9 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
     ddp = session.wrap(module)
     model = module.model
     optimizer = kind.optimizer(ddp.parameters(), tc)
+    train_pos = gs.index["train"]
+    shard_size = len(train_pos) // session.world_size
+    scheduler = build_scheduler(optimizer, tc, steps_per_epoch(shard_size, tc["batch_size"]))
     metric = PRIMARY[task]
     state: dict[str, Any] = {
         "epoch": 0,
@@ -119,11 +123,11 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
     if saved is not None:
         module.load_state_dict(saved["module"])
         optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
         torch.set_rng_state(saved["rng"])
         state = {k: saved[k] for k in state}
         state["resumed_from"] = [*state["resumed_from"], state["epoch"]]
         logger.info("%s: resumed from checkpoint at epoch %d", spec["name"], state["epoch"])
-    train_pos = gs.index["train"]
     for epoch in range(state["epoch"], tc["epochs"]):
         t0 = time.perf_counter()
         perm = train_pos[np.random.default_rng([seed, epoch]).permutation(len(train_pos))]
@@ -137,6 +141,7 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
             loss, parts = ddp(batch.to(session.device))
             loss.backward()
             optimizer.step()
+            scheduler.step()
             n_batches += 1
             for k, v in parts.items():
                 totals[k] = totals.get(k, 0.0) + v
@@ -180,6 +185,7 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
                 **state,
                 "module": module.state_dict(),
                 "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
                 "rng": torch.get_rng_state(),
             }
         session.report({"epoch": state["epoch"], f"val_{metric}": value, "stop": stop}, full)

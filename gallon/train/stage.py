@@ -107,6 +107,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
             "layers": net.layers,
             "dropout": net.dropout,
             "pool": net.pool,
+            **ctx.features.atom_ids,
         },
         "train": dataclasses.asdict(net.train),
         "data": {

@@ -6,9 +6,13 @@ from gallon.models.student import AtomMLP
 from gallon.screen.fused import FusedStudents
 
 
-def _student(layers: int, pool: str, seed: int) -> AtomMLP:
+def _student(layers: int, pool: str, seed: int, ids: int = 0) -> AtomMLP:
     torch.manual_seed(seed)
-    model = AtomMLP(in_dim=6, num_tasks=2, hidden=8, layers=layers, pool=pool)
+    model = AtomMLP(
+        in_dim=6, num_tasks=2, hidden=8, layers=layers, pool=pool, id_columns=ids, id_buckets=5
+    )
+    if ids:
+        model.input.embed.weight.data.normal_()
     for norm in model.norms:  # non-trivial running statistics, so folding them matters
         norm.running_mean.uniform_(-1, 1)
         norm.running_var.uniform_(0.5, 2)
@@ -23,11 +27,14 @@ def _graphs():
     return torch.randn(int(sizes.sum()), 6), batch
 
 
-@pytest.mark.parametrize("pool", ["mean", "sum", "mean_sum"])
+@pytest.mark.parametrize("pool", ["mean", "sum", "norm", "mean_sum"])
 @pytest.mark.parametrize("layers", [1, 2, 3])
-def test_folded_ensemble_equals_the_trained_modules(pool, layers):
-    members = [_student(layers, pool, seed) for seed in (0, 1, 2)]
+@pytest.mark.parametrize("ids", [0, 2])
+def test_folded_ensemble_equals_the_trained_modules(pool, layers, ids):
+    members = [_student(layers, pool, seed, ids) for seed in (0, 1, 2)]
     x, batch = _graphs()
+    if ids:  # the last two columns hold environment ids in [0, 5)
+        x[:, 4:] = torch.randint(0, 5, (x.shape[0], 2)).float()
     none = torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, 1)
     with torch.no_grad():
         want = torch.stack([m(x, *none, batch, 4)[0] for m in members])

@@ -1,0 +1,46 @@
+import numpy as np
+import torch
+from rdkit import Chem
+
+from gallon.features.atoms import build_atom_featurizer
+from gallon.features.environments import EnvironmentFeaturizer
+from gallon.models.common import AtomInput
+
+# charged, aromatic heterocycles, a stereocentre, a salt with an isolated ion, a lone atom
+MOLS = ["C[n+]1ccccc1", "c1ccc2[nH]ccc2c1", "C[C@H](N)C(=O)O", "CC(=O)[O-].[Na+]", "O"]
+
+
+def test_ids_per_radius_and_isolated_atoms():
+    f = EnvironmentFeaturizer(radius=2, buckets=64)
+    mols = [Chem.MolFromSmiles(s) for s in MOLS]
+    x = f.many(mols)
+    assert x.shape == (sum(m.GetNumAtoms() for m in mols), 3) and len(f) == 3
+    assert x.min() >= 0 and x.max() <= 63 and np.array_equal(x, np.round(x))
+    # an isolated atom has no radius-1/2 environment: the reserved last bucket
+    assert f(Chem.MolFromSmiles("O")).tolist() == [[f(Chem.MolFromSmiles("O"))[0, 0], 63, 63]]
+    # the same atom environment gives the same id in any molecule: the ring carbons of pyridinium
+    ring = f(mols[0])[2:, 0]
+    assert len(set(ring.tolist())) == 1
+    # many() stacks what one molecule at a time gives
+    assert np.array_equal(x, np.concatenate([f(m) for m in mols]))
+
+
+def test_dense_part_comes_first_and_spec_round_trips():
+    f = build_atom_featurizer("rich_morgan")
+    rich = build_atom_featurizer("rich")
+    mol = Chem.MolFromSmiles(MOLS[2])
+    x = f(mol)
+    assert np.array_equal(x[:, : len(rich)], rich(mol)) and f.id_columns == 3
+    g = build_atom_featurizer(f.spec())
+    assert g.spec() == f.spec() and np.array_equal(g(mol), x)
+
+
+def test_atom_input_embeds_ids_and_starts_at_zero():
+    layer = AtomInput(in_dim=5, id_columns=3, id_buckets=8, id_dim=4)
+    x = torch.tensor([[0.5, -1.0, 1.0, 2.0, 7.0]])
+    assert layer(x).shape == (1, 2 + 4) and layer.out_dim == 6
+    assert torch.equal(layer(x)[:, 2:], torch.zeros(1, 4))  # unseen environments add nothing
+    with torch.no_grad():
+        layer.embed.weight.copy_(torch.arange(24 * 4, dtype=torch.float32).reshape(24, 4))
+    want = layer.embed.weight[1] + layer.embed.weight[8 + 2] + layer.embed.weight[16 + 7]
+    assert torch.equal(layer(x)[0, 2:], want)
