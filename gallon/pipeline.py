@@ -79,8 +79,30 @@ def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
     all_errors = pa.concat_tables(errors)
     write_table(all_errors, out / "errors.parquet")
     ctx = RunContext(cfg, out, info, features, prepared.splits)
+    if cfg.distill.transfer and cfg.distill.alpha > 0 and "gnn" in cfg.run.roles:
+        ctx.transfer = _transfer_set(cfg, prepared, out)
     ctx.publish()  # training workers on other nodes read features and explanations from there
     return Inputs(ctx, prepared, all_errors, sections)
+
+
+def _transfer_set(cfg: Config, prepared: Prepared, out: Path):
+    from gallon.train.transfer import prepare_transfer
+
+    rows = prepared.molecules.column("row").to_pylist()
+    held = set(prepared.splits["val"]) | set(prepared.splits["test"])
+    written = [s for r, s in zip(rows, prepared.written) if r in held]
+    own = prepared.molecules.column("smiles").to_pylist()
+    f = cfg.features
+    return prepare_transfer(
+        out,
+        own,
+        written,
+        cfg.distill.transfer,
+        cfg.distill.transfer_seed,
+        f.atoms,
+        f.batch_size,
+        f.concurrency,
+    )
 
 
 def finish_run(

@@ -221,8 +221,17 @@ class DistillConfig:
     embedding into the teacher's space (FitNets); teacher maps the teacher's into the student's
     (the reference code's W·h_LM)."""
 
+    transfer: int = 0
+    """Transfer-set distillation: this many unlabelled molecules from the bundled datasets
+    (never one of this dataset's molecules, nor one sharing a scaffold with its validation or
+    test molecules), scored by the GNN teacher; the student matches the teacher there too.
+    0 switches it off."""
+    transfer_seed: int = 0
+    """Seed of the transfer-set draw."""
+
     def __post_init__(self) -> None:
         _check(self.alpha >= 0, "alpha", "must not be negative")
+        _check(self.transfer >= 0, "transfer", "must not be negative")
         _check(self.beta >= 0, "beta", "must not be negative")
         _check(self.temperature > 0, "temperature", "must be positive")
 

@@ -28,6 +28,7 @@ class Prepared:
     errors: pa.Table
     splits: dict[str, list[int]]  # split → data-row ids
     n_input_rows: int
+    written: list[str]  # each molecule's SMILES as written in the input (scaffolds come from it)
 
 
 def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
@@ -56,7 +57,7 @@ def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
         split.method,
         *(len(splits[n]) for n in SPLIT_NAMES),
     )
-    return Prepared(info, molecules, errors, splits, len(df))
+    return Prepared(info, molecules, errors, splits, len(df), written)
 
 
 def write_prepared(prepared: Prepared, split: SplitConfig, out: Path) -> None:

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from rdkit import Chem
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
 Split = dict[str, list[int]]

@@ -2,20 +2,27 @@
 
 `load_graph_set` joins the features table, the labels (molecules.parquet), the split and any
 teacher outputs on `row`, standardises regression targets and teacher representations with
-train statistics, and returns PyG `Data` objects with attributes:
-x (n, F), edge_index (2, E), edge_attr (E, Fb), y (1, T) scaled, row (1,),
-t_<teacher>_out (1, T), t_<teacher>_h (1, D).
+train statistics, and keeps everything as whole-set tensors:
+x (atoms, F), per-molecule y (N, T) scaled, row (N,), t_<teacher>_out (N, T), t_<teacher>_h
+(N, D) and t_<teacher>_mask (N, 1) (1 where the teacher scored the molecule).
+
+Optional transfer molecules (unlabelled: y is NaN) are appended after the dataset's molecules as
+the split `transfer`; their teacher outputs come from the teachers' scores of the transfer set,
+and representation terms are masked out for them (screening returns outputs, not embeddings).
+
+Batches: models that ignore bonds get `AtomBatch`es gathered straight from the atom matrix;
+graph networks get PyG batches of `Data` objects built once at load.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import torch
-from torch_geometric.data import Batch, Data
 
 from gallon.errors import InputError
 from gallon.features.graphs import FEATURE_COLUMNS, graph_arrays
@@ -24,17 +31,46 @@ from gallon.io import read_table
 logger = logging.getLogger(__name__)
 
 PREDICTION_COLUMNS = ("row", "split", "output", "prediction", "embedding")
+TRANSFER_COLUMNS = ("row", "output")  # a teacher's raw outputs on the transfer molecules
 
 
 @dataclass
 class GraphSet:
-    graphs: list[Data]
-    rows: np.ndarray  # (N,) data row of each graph
+    x: torch.Tensor  # (atoms, F) every molecule's atom features, molecule after molecule
+    atom_offsets: np.ndarray  # (N + 1,) molecule i's atoms are x[atom_offsets[i]:...[i + 1]]
+    per_molecule: dict[str, torch.Tensor]  # y, row, t_* tensors, (N, ...)
+    rows: np.ndarray  # (N,) data row of each molecule (transfer molecules: -1 - transfer row)
     y: np.ndarray  # (N, T) labels in target units, NaN = missing
-    index: dict[str, np.ndarray]  # split name → positions into graphs
+    index: dict[str, np.ndarray]  # split name → positions
     y_mean: np.ndarray | None = None  # regression scaler (train statistics)
     y_std: np.ndarray | None = None
     teacher_dims: dict[str, int] = field(default_factory=dict)
+    graphs: list[Any] = field(default_factory=list)  # PyG Data (graph networks only)
+    bonds: bool = True
+    bond_dim: int = 0
+
+
+class AtomBatch:
+    """A batch for models that ignore bonds: x (n, F), batch (n,), num_graphs and the
+    per-molecule tensors as attributes (y, row, t_*)."""
+
+    def __init__(self, x, batch, num_graphs: int, bond_dim: int, **per_molecule) -> None:
+        self.x, self.batch, self.num_graphs = x, batch, num_graphs
+        self.edge_index = torch.zeros(2, 0, dtype=torch.long)
+        self.edge_attr = torch.zeros(0, bond_dim)
+        self._names = list(per_molecule)
+        for name, value in per_molecule.items():
+            setattr(self, name, value)
+
+    def to(self, device) -> AtomBatch:
+        moved = {n: getattr(self, n).to(device) for n in self._names}
+        out = AtomBatch(
+            self.x.to(device), self.batch.to(device), self.num_graphs, self.edge_attr.shape[1]
+        )
+        for name, value in moved.items():
+            setattr(out, name, value)
+        out._names = self._names
+        return out
 
 
 def _list_column(table: pa.Table, name: str) -> np.ndarray:
@@ -48,6 +84,29 @@ def _positions(rows: np.ndarray, wanted: list[int]) -> np.ndarray:
     return np.asarray([lookup[r] for r in wanted if r in lookup], dtype=np.int64)
 
 
+def _join(table_rows: np.ndarray, rows: np.ndarray, what: str) -> np.ndarray:
+    """Positions in `table_rows` (sorted) of every row in `rows`; raises naming a missing one."""
+    pos = np.searchsorted(table_rows, rows)
+    found = (pos < len(table_rows)) & (table_rows[np.minimum(pos, len(table_rows) - 1)] == rows)
+    if not found.all():
+        missing = rows[~found]
+        raise InputError(f"{what} lack {len(missing)} molecules, e.g. row {missing[0]}.")
+    return pos
+
+
+def teacher_targets(path: str, rows: np.ndarray, train: np.ndarray) -> dict[str, np.ndarray]:
+    """A teacher's predictions file joined to `rows`: raw outputs (N, T) and its pooled
+    representation z-scored with the statistics of the `train` positions (N, D)."""
+    table = read_table(path, ("row", "output", "embedding")).sort_by("row")
+    pos = _join(table.column("row").to_numpy(), rows, f"teacher outputs {path}")
+    emb = _list_column(table, "embedding")[pos].astype(np.float32)
+    mu, sd = emb[train].mean(0), emb[train].std(0)
+    return {
+        "out": _list_column(table, "output")[pos].astype(np.float32),
+        "h": (emb - mu) / np.where(sd > 1e-6, sd, 1.0),
+    }
+
+
 def load_graph_set(
     features_path: str,
     molecules_path: str,
@@ -56,59 +115,111 @@ def load_graph_set(
     bond_dim: int,
     task: str,
     teachers: dict[str, str] | None = None,
+    transfer: dict[str, Any] | None = None,
+    bonds: bool = True,
 ) -> GraphSet:
-    feats = read_table(features_path, FEATURE_COLUMNS)
-    feats = feats.sort_by("row")
+    """The dataset's molecules (+ `transfer` = {"features": path, "teachers": {name: path}})."""
+    feats = read_table(features_path, FEATURE_COLUMNS).sort_by("row")
     mols = read_table(molecules_path, ("row", "y")).sort_by("row")
     rows = feats.column("row").to_numpy()
-    label_rows = mols.column("row").to_numpy()
-    labels = _list_column(mols, "y")[np.searchsorted(label_rows, rows)]
+    labels = _list_column(mols, "y")[_join(mols.column("row").to_numpy(), rows, "labels")]
     index = {name: _positions(rows, ids) for name, ids in splits.items() if name != "meta"}
-    gs = GraphSet([], rows, labels, index)
+    n_own, n_tasks = len(rows), labels.shape[1]
+    tables = [feats]
+    if transfer:
+        extra = read_table(transfer["features"], FEATURE_COLUMNS).sort_by("row")
+        tables.append(extra)
+        t_rows = extra.column("row").to_numpy()
+        index["transfer"] = np.arange(n_own, n_own + len(t_rows))
+        labels = np.concatenate([labels, np.full((len(t_rows), n_tasks), np.nan)])
+        rows = np.concatenate([rows, -1 - t_rows])
+    y_mean = y_std = None
     y_scaled = labels
     if task == "regression":
         train = labels[index["train"]]
-        gs.y_mean, gs.y_std = np.nanmean(train, 0), np.nanstd(train, 0)
-        gs.y_std = np.where(gs.y_std > 0, gs.y_std, 1.0)
-        y_scaled = (labels - gs.y_mean) / gs.y_std
-    extras: dict[str, np.ndarray] = {}
+        y_mean, y_std = np.nanmean(train, 0), np.nanstd(train, 0)
+        y_std = np.where(y_std > 0, y_std, 1.0)
+        y_scaled = (labels - y_mean) / y_std
+    per = {"y": torch.tensor(y_scaled, dtype=torch.float32), "row": torch.tensor(rows)}
+    dims = {}
     for name, path in (teachers or {}).items():
-        table = read_table(path, ("row", "output", "embedding")).sort_by("row")
-        t_rows = table.column("row").to_numpy()
-        missing = np.setdiff1d(rows, t_rows)
-        if len(missing):
-            raise InputError(
-                f"teacher outputs {path} lack {len(missing)} molecules, e.g. row {missing[0]}."
-            )
-        pos = np.searchsorted(t_rows, rows)
-        emb = _list_column(table, "embedding")[pos].astype(np.float32)
-        mu, sd = emb[index["train"]].mean(0), emb[index["train"]].std(0)
-        extras[f"t_{name}_out"] = _list_column(table, "output")[pos].astype(np.float32)
-        extras[f"t_{name}_h"] = (emb - mu) / np.where(sd > 1e-6, sd, 1.0)
-        gs.teacher_dims[name] = emb.shape[1]
-    gs.graphs = graphs_from_arrays(graph_arrays(feats, atom_dim, bond_dim))
-    y_tensor = torch.tensor(y_scaled, dtype=torch.float32)
-    extra_tensors = {key: torch.from_numpy(values) for key, values in extras.items()}
-    for i, data in enumerate(gs.graphs):
-        data.y = y_tensor[i : i + 1]
-        data.row = torch.tensor([int(rows[i])])
-        for key, values in extra_tensors.items():
-            data[key] = values[i : i + 1]
+        got = teacher_targets(path, rows[:n_own], index["train"])
+        out, h = got["out"], got["h"]
+        mask = np.ones((len(rows), 1), np.float32)  # the teacher's output is known
+        hmask = np.ones((len(rows), 1), np.float32)  # its representation is known
+        if transfer:
+            scored = (transfer.get("teachers") or {}).get(name)
+            t_out = np.zeros((len(rows) - n_own, n_tasks), np.float32)
+            if scored:
+                table = read_table(scored, TRANSFER_COLUMNS).sort_by("row")
+                pos = _join(table.column("row").to_numpy(), -1 - rows[n_own:], scored)
+                t_out = _list_column(table, "output")[pos].astype(np.float32)
+            else:
+                mask[n_own:] = 0.0
+            out = np.concatenate([out, t_out])
+            h = np.concatenate([h, np.zeros((len(rows) - n_own, h.shape[1]), np.float32)])
+            hmask[n_own:] = 0.0
+        per[f"t_{name}_out"] = torch.from_numpy(out)
+        per[f"t_{name}_h"] = torch.from_numpy(h)
+        per[f"t_{name}_mask"] = torch.from_numpy(mask)
+        per[f"t_{name}_hmask"] = torch.from_numpy(hmask)
+        dims[name] = h.shape[1]
+    table = pa.concat_tables(tables)
+    n_atoms = table.column("num_atoms").to_numpy().astype(np.int64)
+    x = torch.from_numpy(
+        np.array(table.column("x").combine_chunks().flatten().to_numpy()).reshape(-1, atom_dim)
+    )
+    gs = GraphSet(
+        x, np.concatenate([[0], np.cumsum(n_atoms)]), per, rows, labels, index, y_mean, y_std
+    )
+    gs.teacher_dims, gs.bonds, gs.bond_dim = dims, bonds, bond_dim
+    if bonds:
+        gs.graphs = graphs_from_arrays(graph_arrays(table, atom_dim, bond_dim))
     return gs
 
 
-def graphs_from_arrays(arrays: list[tuple[np.ndarray, ...]]) -> list[Data]:
+def graphs_from_arrays(arrays: list[tuple[np.ndarray, ...]]) -> list[Any]:
     """(x, edge_index, edge_attr) numpy triples → PyG Data objects (tensors share memory)."""
+    from torch_geometric.data import Data
+
     return [
         Data(x=torch.from_numpy(x), edge_index=torch.from_numpy(ei), edge_attr=torch.from_numpy(ea))
         for x, ei, ea in arrays
     ]
 
 
-def batches(graphs: list[Data], order: np.ndarray, batch_size: int):
-    """Yield PyG batches over `order`; a lone last graph joins the previous batch (BatchNorm)."""
-    chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    if len(chunks) > 1 and len(chunks[-1]) == 1:
-        chunks[-2] = np.concatenate([chunks[-2], chunks.pop()])
-    for chunk in chunks:
+def chunks(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """`order` cut into batches; a lone last molecule joins the previous batch (BatchNorm)."""
+    out = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    if len(out) > 1 and len(out[-1]) == 1:
+        out[-2] = np.concatenate([out[-2], out.pop()])
+    return out
+
+
+def batches(graphs: list[Any], order: np.ndarray, batch_size: int):
+    """Yield PyG batches of `graphs` over `order`."""
+    from torch_geometric.data import Batch
+
+    for chunk in chunks(order, batch_size):
         yield Batch.from_data_list([graphs[i] for i in chunk])
+
+
+def set_batches(gs: GraphSet, order: np.ndarray, batch_size: int):
+    """Batches of a GraphSet over positions `order`, with its per-molecule tensors attached."""
+    for chunk in chunks(np.asarray(order, dtype=np.int64), batch_size):
+        idx = torch.from_numpy(chunk)
+        per = {name: value[idx] for name, value in gs.per_molecule.items()}
+        if gs.bonds:
+            from torch_geometric.data import Batch
+
+            batch = Batch.from_data_list([gs.graphs[i] for i in chunk])
+            for name, value in per.items():
+                batch[name] = value
+            yield batch
+            continue
+        starts, ends = gs.atom_offsets[chunk], gs.atom_offsets[chunk + 1]
+        sizes = ends - starts
+        atoms = np.repeat(starts - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+        atoms += np.arange(int(sizes.sum()))
+        member = torch.from_numpy(np.repeat(np.arange(len(chunk)), sizes))
+        yield AtomBatch(gs.x[torch.from_numpy(atoms)], member, len(chunk), gs.bond_dim, **per)

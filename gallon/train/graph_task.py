@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from gallon.models import build_model
-from gallon.train.data import GraphSet, batches, load_graph_set
+from gallon.models import MODELS, build_model
+from gallon.train.data import GraphSet, load_graph_set, set_batches
 
 
 class GraphTask:
@@ -22,13 +22,15 @@ class GraphTask:
             d["bond_dim"],
             spec["task"],
             d.get("teachers"),
+            d.get("transfer"),
+            bonds=MODELS[spec["model"]["name"]].uses_bonds,
         )
 
     def build_model(self, spec: dict[str, Any]) -> torch.nn.Module:
         return build_model(spec["model"])
 
     def batches(self, data: GraphSet, order: np.ndarray, batch_size: int):
-        return batches(data.graphs, order, batch_size)
+        return set_batches(data, order, batch_size)
 
     def forward(self, model: torch.nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
         return model(batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs)

@@ -106,7 +106,8 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
     ddp = session.wrap(module)
     model = module.model
     optimizer = kind.optimizer(ddp.parameters(), tc)
-    train_pos = gs.index["train"]
+    # transfer molecules (unlabelled, teacher-scored) are trained on beside the labelled ones
+    train_pos = np.concatenate([gs.index["train"], gs.index.get("transfer", np.zeros(0, int))])
     shard_size = len(train_pos) // session.world_size
     scheduler = build_scheduler(optimizer, tc, steps_per_epoch(shard_size, tc["batch_size"]))
     metric = PRIMARY[task]

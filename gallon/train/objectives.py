@@ -67,14 +67,25 @@ def supervised_loss(
     return per[mask].mean()
 
 
+def masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean of (B, K) `values` over the molecules whose (B, 1) `mask` is 1 (all if None)."""
+    if mask is None:
+        return values.mean()
+    weight = mask.expand_as(values)
+    return (values * weight).sum() / weight.sum().clamp(min=1.0)
+
+
 def bernoulli_kl(
-    student_logits: torch.Tensor, teacher_logits: torch.Tensor, tau: float
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    tau: float,
+    mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean over (B, T) of KL(Bern(σ(t/τ)) ‖ Bern(σ(s/τ))), times τ²."""
     s, t = student_logits / tau, teacher_logits / tau
     p = torch.sigmoid(t)
     kl = p * (F.logsigmoid(t) - F.logsigmoid(s)) + (1 - p) * (F.logsigmoid(-t) - F.logsigmoid(-s))
-    return kl.mean() * tau * tau
+    return masked_mean(kl, mask) * tau * tau
 
 
 class Objective(nn.Module):
@@ -113,17 +124,19 @@ class Objective(nn.Module):
         for term in self.terms:
             if term.kind == "label":
                 target = getattr(batch, f"t_{term.teacher}_out")
+                mask = getattr(batch, f"t_{term.teacher}_mask", None)
                 if self.task == "classification":
-                    value = bernoulli_kl(out, target, self.tau)
+                    value = bernoulli_kl(out, target, self.tau, mask)
                 else:
-                    value = F.mse_loss(out, target)
+                    value = masked_mean((out - target) ** 2, mask)
             else:
                 target = getattr(batch, f"t_{term.teacher}_h")
+                mask = getattr(batch, f"t_{term.teacher}_hmask", None)
                 proj = self.maps[term.teacher]
                 if self.projection == "student":
-                    value = F.mse_loss(proj(h), target)
+                    value = masked_mean((proj(h) - target) ** 2, mask)
                 else:
-                    value = F.mse_loss(h, proj(target))
+                    value = masked_mean((h - proj(target)) ** 2, mask)
             parts[f"{term.teacher}_{term.kind}"] = float(value.detach())
             loss = loss + term.weight * value
         parts["loss"] = float(loss.detach())

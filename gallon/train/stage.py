@@ -28,6 +28,7 @@ from gallon.models import count_parameters
 from gallon.storage import Storage
 from gallon.train.reuse import ModelStore, spec_key
 from gallon.train.tasks import get_task, predict
+from gallon.train.transfer import SCORING_TEACHERS as SCORING
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class RunContext:
     info: DatasetInfo
     features: FeatureSet | None
     splits: dict[str, list[int]]
+    transfer: Any = None  # gallon.train.transfer.TransferSet when transfer distillation is on
     _data: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def predictions_path(self, role: str, seed: int) -> Path:
@@ -94,6 +96,19 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
     cfg, net = ctx.cfg, role.net(ctx.cfg)
     weights = {t: w for t, w in role.teachers(cfg).items() if w > 0 and t in cfg.run.roles}
     teachers = {t: str(ctx.predictions_path(t, seed)) for t in weights}
+    data: dict[str, Any] = {
+        "features": str(ctx.features.path),
+        "molecules": str(ctx.out / "molecules.parquet"),
+        "splits": ctx.splits,
+        "atom_dim": ctx.features.atom_dim,
+        "bond_dim": ctx.features.bond_dim,
+        "teachers": teachers,
+    }
+    if ctx.transfer is not None and teachers:
+        data["transfer"] = {
+            "features": str(ctx.transfer.features),
+            "teachers": {t: str(transfer_scores(ctx, t, seed)) for t in weights if t in SCORING},
+        }
     return {
         "kind": "graph",
         "seed": seed,
@@ -110,14 +125,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
             **ctx.features.atom_ids,
         },
         "train": dataclasses.asdict(net.train),
-        "data": {
-            "features": str(ctx.features.path),
-            "molecules": str(ctx.out / "molecules.parquet"),
-            "splits": ctx.splits,
-            "atom_dim": ctx.features.atom_dim,
-            "bond_dim": ctx.features.bond_dim,
-            "teachers": teachers,
-        },
+        "data": data,
         "distill": {
             "weights": weights,
             "kind": cfg.distill.kind,
@@ -125,6 +133,16 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
             "projection": cfg.distill.projection,
         },
     }
+
+
+def transfer_scores(ctx: RunContext, teacher: str, seed: int) -> Path:
+    """The teacher's scores of the transfer set (computed once, on Ray Data)."""
+    from gallon.train.transfer import score_transfer
+
+    dest = ctx.transfer.predictions(ctx.out, teacher, seed)
+    if not dest.exists():
+        score_transfer(ctx.transfer, ctx.out / teacher / f"seed_{seed}", dest)
+    return dest
 
 
 def save_graph_model(
