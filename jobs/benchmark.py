@@ -1,80 +1,157 @@
-"""Benchmark the foundation pipeline over several datasets and print a Markdown results table.
+"""Benchmark gallon against chemprop v2 on the identical splits, several datasets, one command.
 
-    python jobs/benchmark.py --datasets bbbp,bace,esol,freesolv,lipophilicity --seeds 0,1,2 \
-        --out runs/bench
+    make chemprop-venv          # once: chemprop 2.3.1 in .venv-chemprop
+    python jobs/benchmark.py --datasets esol,freesolv,lipophilicity,bbbp,bace,clintox \
+        --seeds 0,1,2 --out runs/bench
 
-Each dataset is a full `run_all.py` run (same config and flags; one shared local Ray); the table
-lands in <out>/summary.md and on stdout (copy it into docs/benchmarks.md).
+Each dataset is a full `run_all.py` run (same config and flags, `--set` overrides apply); the
+split is written first, and chemprop (defaults, `--data-seed`/`--pytorch-seed` per seed) trains
+on it in a thread beside gallon, each on one CPU (local Ray gets `run.num_cpus=1`), so the two
+share the machine evenly. The table with the acceptance checks lands in <out>/summary.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import compare_chemprop  # noqa: E402
 import run_all  # noqa: E402  (the job we benchmark)
 
 ROLES = ("gnn", "mlp", "student")
 
 
-def _cell(entry: dict) -> str:
-    return f"{entry['mean']:.3f} ± {entry['std']:.3f}"
+def _cell(entry: dict | None) -> str:
+    return "–" if not entry else f"{entry['mean']:.3f} ± {entry['std']:.3f}"
 
 
-def table(results: dict[str, tuple[dict, float]]) -> str:
-    head = [
-        "dataset",
-        "metric",
-        "GNN teacher",
-        "plain MLP",
-        "student",
-        "student − MLP",
-        "student vs GNN",
-        "wall",
+def _close(value: float, reference: float, higher: bool) -> bool:
+    """Within 5 % RMSE / 0.01 ROC-AUC of `reference`, or better."""
+    return value >= reference - 0.01 if higher else value <= 1.05 * reference
+
+
+def table(results: dict[str, dict]) -> str:
+    head = ["dataset", "metric", "chemprop v2", "GNN teacher", "plain MLP", "student"]
+    head += [
+        "GNN ≤1.02× / ≥−0.01 chemprop",
+        "student > MLP",
+        "student ≈ teacher",
+        "student ≈ chemprop",
     ]
+    head += ["gallon wall", "chemprop wall"]
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    for name, (m, wall) in results.items():
-        models, higher = m["models"], m["metric"] == "roc_auc"
-        g, p, s = (models[r]["test"]["mean"] for r in ROLES)
-        gain = (s - p) if higher else (p - s)  # positive = student better
-        vs = f"{s - g:+.3f}" if higher else f"{100 * (s - g) / g:+.1f} %"
-        lines.append(
-            f"| {name} | {m['metric']} {'↑' if higher else '↓'} | {_cell(models['gnn']['test'])} | "
-            f"{_cell(models['mlp']['test'])} | {_cell(models['student']['test'])} | "
-            f"{gain:+.3f} | {vs} | {wall / 60:.1f} min |"
-        )
+    for name, r in results.items():
+        m, chem = r["metrics"], r.get("chemprop")
+        higher = m["metric"] == "roc_auc"
+        test = {role: m["models"][role]["test"]["mean"] for role in ROLES if role in m["models"]}
+        c = chem["test"]["mean"] if chem else None
+        g, p, s = test.get("gnn"), test.get("mlp"), test.get("student")
+
+        def mark(ok):
+            return "–" if ok is None else ("yes" if ok else "no")
+
+        gnn_ok = None if c is None or g is None else (g >= c - 0.01 if higher else g <= 1.02 * c)
+        beats = None if p is None or s is None else (s > p if higher else s < p)
+        best = None if g is None else g
+        if "lm" in m["models"] and best is not None:
+            lm = m["models"]["lm"]["test"]["mean"]
+            best = max(best, lm) if higher else min(best, lm)
+        near_teacher = None if s is None or best is None else _close(s, best, higher)
+        near_chem = None if s is None or c is None else _close(s, c, higher)
+        cells = [
+            name,
+            f"{m['metric']} {'↑' if higher else '↓'}",
+            _cell(chem["test"] if chem else None),
+            *(_cell(m["models"].get(role, {}).get("test")) for role in ROLES),
+            mark(gnn_ok),
+            mark(beats),
+            mark(near_teacher),
+            mark(near_chem),
+            f"{r['wall'] / 60:.1f} min",
+            f"{sum(chem['train_seconds']['per_seed']) / 60:.1f} min" if chem else "–",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--datasets", default="bbbp,bace,esol,freesolv,lipophilicity")
+    p.add_argument("--datasets", default="esol,freesolv,lipophilicity,bbbp,bace,clintox")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--out", default="runs/bench")
     p.add_argument("--set", action="append", default=[], dest="overrides")
     p.add_argument("--config", action="append", default=[])
+    p.add_argument("--no-chemprop", action="store_true", help="gallon only")
+    p.add_argument("--chemprop", type=Path, default=compare_chemprop.DEFAULT_CHEMPROP)
     args = p.parse_args()
-    results = {}
+    seeds = [int(s) for s in args.seeds.split(",")]
+    with_chemprop = not args.no_chemprop
+    if with_chemprop and not args.chemprop.exists():
+        print(f"error: {args.chemprop} not found; run make chemprop-venv first.", file=sys.stderr)
+        return 2
+    results: dict[str, dict] = {}
+    queue: list[Path] = []
+    ready = threading.Condition()
+    done_marker = Path("/")
+
+    def chemprop_worker() -> None:
+        while True:
+            with ready:
+                ready.wait_for(lambda: queue)
+                run = queue.pop(0)
+            if run == done_marker:
+                return
+            results[run.name]["chemprop"] = compare_chemprop.compare(run, seeds, args.chemprop)
+
+    worker = threading.Thread(target=chemprop_worker, daemon=True)
+    if with_chemprop:
+        worker.start()
     for name in args.datasets.split(","):
         out = Path(args.out) / name
         argv = ["--dataset", name, "--seeds", args.seeds, "--out", str(out), "--quiet"]
-        argv += [f"--config={c}" for c in args.config] + [f"--set={o}" for o in args.overrides]
+        argv += [f"--config={c}" for c in args.config]
+        argv += ["--set=run.num_cpus=1", "--set=features.concurrency=1"] if with_chemprop else []
+        argv += [f"--set={o}" for o in args.overrides]
+        results[name] = {}
         started = time.perf_counter()
+        watcher = threading.Thread(target=_hand_over, args=(out, queue, ready), daemon=True)
+        if with_chemprop:
+            watcher.start()  # chemprop starts as soon as this run's split is written
         if run_all.main(argv) != 0:
             return 1
-        metrics = json.loads((out / "metrics.json").read_text())
-        results[name] = (metrics, time.perf_counter() - started)
+        results[name]["wall"] = time.perf_counter() - started
+        results[name]["metrics"] = json.loads((out / "metrics.json").read_text())
+    if with_chemprop:
+        with ready:
+            queue.append(done_marker)
+            ready.notify_all()
+        worker.join()
+    host = f"{platform.machine()}, {os.cpu_count()} CPUs"
     text = table(results)
-    host = f"{platform.machine()}, {__import__('os').cpu_count()} CPUs"
     summary = f"Test set, mean ± std over seeds {args.seeds} ({host}).\n\n{text}\n"
     (Path(args.out) / "summary.md").write_text(summary)
+    (Path(args.out) / "summary.json").write_text(json.dumps(results, indent=1, default=str))
     print(summary)
     return 0
+
+
+def _hand_over(out: Path, queue: list[Path], ready: threading.Condition) -> None:
+    """Queue `out` for chemprop once run_all has written its split and molecules (dataset.json
+    comes last; one left by an earlier run is older than this call)."""
+    since = time.time()
+    marker = out / "dataset.json"
+    while not (marker.exists() and marker.stat().st_mtime >= since - 1):
+        time.sleep(1.0)
+    with ready:
+        queue.append(out)
+        ready.notify_all()
 
 
 if __name__ == "__main__":

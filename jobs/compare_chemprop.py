@@ -3,16 +3,18 @@
     make chemprop-venv                                   # once: chemprop in .venv-chemprop
     python jobs/compare_chemprop.py runs/bench/bbbp runs/bench/esol --seeds 0,1,2
 
-For each run folder it writes the run's molecules as chemprop's CSV (canonical SMILES, targets),
-the split as chemprop's --splits-file (positions in that CSV, from splits.json), trains one model
-per seed (`chemprop train ... --pytorch-seed S`, everything else at chemprop's defaults), scores
-the test predictions with gallon's metrics and writes <run>/chemprop/summary.json.
+For each run folder it writes the run's molecules as chemprop's CSV (the SMILES as written in
+the input file, targets), the split as chemprop's --splits-file (positions in that CSV, from
+splits.json), trains one model per seed (`chemprop train ... --data-seed S --pytorch-seed S`,
+everything else at chemprop's defaults, one CPU thread), scores the test predictions with
+gallon's metrics and writes <run>/chemprop/summary.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -32,7 +34,13 @@ def export(run: Path, out: Path) -> tuple[dict, np.ndarray, list[int]]:
     info = json.loads((run / "dataset.json").read_text())
     mols = pq.read_table(run / "molecules.parquet").to_pydict()
     y = np.asarray(mols["y"], dtype=float)
-    frame = pd.DataFrame({"smiles": mols["smiles"]})
+    column = info["smiles_column"]
+    if info["source"].endswith(".parquet"):
+        source = pd.read_parquet(info["source"], columns=[column])
+    else:
+        source = pd.read_csv(info["source"], usecols=[column])
+    written = source[column].iloc[mols["row"]].astype(str).str.strip()
+    frame = pd.DataFrame({"smiles": written.to_numpy()})
     for j, target in enumerate(info["targets"]):
         frame[target] = y[:, j]
     out.mkdir(parents=True, exist_ok=True)
@@ -65,11 +73,14 @@ def train(chemprop: Path, out: Path, info: dict, seed: int, extra: list[str]) ->
             str(out / "splits.json"),
             "-o",
             str(out / f"seed_{seed}"),
+            "--data-seed",
+            str(seed),
             "--pytorch-seed",
             str(seed),
             *extra,
         ],
         check=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -93,29 +104,36 @@ def main() -> int:
         return 2
     seeds = [int(s) for s in args.seeds.split(",")]
     for run in args.runs:
-        out = run / "chemprop"
-        info, y, test = export(run, out)
-        scores, walls = [], []
-        for seed in seeds:
-            walls.append(train(args.chemprop, out, info, seed, args.extra.split()))
-            pred = test_predictions(out / f"seed_{seed}", info["targets"])
-            scores.append(evaluate(info["task"], y[test], pred)[info["metric"]])
-            print(
-                f"{info['name']} seed {seed}: test {info['metric']} {scores[-1]:.4f} "
-                f"({walls[-1]:.0f} s)",
-                flush=True,
-            )
-        summary = {
-            "dataset": info["name"],
-            "metric": info["metric"],
-            "seeds": seeds,
-            "test": summarize(scores),
-            "train_seconds": summarize(walls),
-            "chemprop_flags": args.extra or "defaults",
-        }
-        (out / "summary.json").write_text(json.dumps(summary, indent=2))
-        print(json.dumps(summary))
+        print(json.dumps(compare(run, seeds, args.chemprop, args.extra)))
     return 0
+
+
+def compare(
+    run: Path, seeds: list[int], chemprop: Path = DEFAULT_CHEMPROP, extra: str = ""
+) -> dict:
+    """Train chemprop on the run's split for each seed; writes and returns the summary."""
+    out = run / "chemprop"
+    info, y, test = export(run, out)
+    scores, walls = [], []
+    for seed in seeds:
+        walls.append(train(chemprop, out, info, seed, extra.split()))
+        pred = test_predictions(out / f"seed_{seed}", info["targets"])
+        scores.append(evaluate(info["task"], y[test], pred)[info["metric"]])
+        print(
+            f"chemprop {info['name']} seed {seed}: test {info['metric']} {scores[-1]:.4f} "
+            f"({walls[-1]:.0f} s)",
+            flush=True,
+        )
+    summary = {
+        "dataset": info["name"],
+        "metric": info["metric"],
+        "seeds": seeds,
+        "test": summarize(scores),
+        "train_seconds": summarize(walls),
+        "chemprop_flags": extra or "defaults",
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
 
 
 if __name__ == "__main__":

@@ -46,13 +46,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     inputs = prepare_inputs(cfg)
     ctx, out, info = inputs.ctx, inputs.out, inputs.ctx.info
-    teachers = [r for r in ordered(cfg.run.roles) if r.name in ("lm", "gnn")]
-    for role in teachers:  # the trials distil from these outputs; nothing retrains them
-        train_role(role, cfg.sweep.seed, ctx)
+    ctx.cfg = cfg = relevant_space(cfg, info.task)
+    swept = ROLES[cfg.sweep.role]
+    if swept.name == "student":
+        teachers = [r for r in ordered(cfg.run.roles) if r.name in ("lm", "gnn")]
+        for role in teachers:  # the trials distil from these outputs; nothing retrains them
+            train_role(role, cfg.sweep.seed, ctx)
 
     store = ctx.storage()
     tune_root = store.uri(out.name, "sweep") if store else out / "sweep"
-    result = run_sweep(ctx, ROLES["student"], tune_root, resume=args.resume)
+    result = run_sweep(ctx, swept, tune_root, resume=args.resume)
     (out / "sweep").mkdir(exist_ok=True)
     result.table.to_csv(out / "sweep" / "results.csv", index=False)
     if not result.finished:
@@ -76,9 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # Honest selection: the test metric of the winner is computed once, now, over every seed.
-    tuned = dataclasses.replace(ROLES["student"], name="student_tuned")
+    tuned = dataclasses.replace(swept, name=f"{swept.name}_tuned")
     tuned_ctx = dataclasses.replace(ctx, cfg=apply_params(cfg, best), _data={})
-    runs, roles = [], ordered((*cfg.run.roles, "student"))  # the default student is the baseline
+    # the default configuration of the swept role is the baseline
+    runs, roles = [], ordered((*cfg.run.roles, swept.name))
     for seed in cfg.run.seeds:
         runs += [train_role(role, seed, ctx) for role in roles]
         runs.append(train_role(tuned, seed, tuned_ctx))

@@ -141,6 +141,9 @@ class NetConfig:
     """Message-passing layers (GNN) or per-atom linear layers (MLP)."""
     dropout: float = 0.1
     """Dropout probability."""
+    head_hidden: int = 0
+    """Width of the prediction head's hidden layer (0: a linear head; dmpnn always has one, of
+    width `hidden` when 0)."""
     pool: Literal["mean", "sum", "norm", "mean_sum"] = "mean"
     """Graph pooling of atom states: mean, sum, norm (sum / 100, chemprop's) or mean_sum (both
     concatenated)."""
@@ -150,6 +153,7 @@ class NetConfig:
     def __post_init__(self) -> None:
         _check(self.hidden > 0, "hidden", "must be positive")
         _check(self.layers > 0, "layers", "must be positive")
+        _check(self.head_hidden >= 0, "head_hidden", "must not be negative")
         _check(0 <= self.dropout < 1, "dropout", "must be in [0, 1)")
 
 
@@ -216,10 +220,11 @@ class DistillConfig:
     (MSE to the teacher's pooled embedding) for regression; both adds the two terms."""
     temperature: float = 1.0
     """Softening temperature of label distillation (the KL is scaled by its square)."""
-    projection: Literal["student", "teacher"] = "student"
-    """Side of the learned linear map in representation distillation: student maps the student's
-    embedding into the teacher's space (FitNets); teacher maps the teacher's into the student's
-    (the reference code's W·h_LM)."""
+    projection: Literal["student", "teacher", "paper"] = "student"
+    """Where the learned linear map W of representation distillation sits: student maps the
+    student's embedding into each teacher's space (FitNets); teacher maps each teacher's into the
+    student's; paper is GALLON's regression loss as written, MSE(h_MLP, h_GNN) with no map (the
+    student and GNN embeddings must have equal sizes) plus MSE(h_MLP, W·h_LM)."""
 
     transfer: int = 0
     """Transfer-set distillation: this many unlabelled molecules from the bundled datasets
@@ -350,7 +355,7 @@ def _default_space() -> dict[str, dict[str, Any]]:
         "distill.alpha": {"choice": list(WEIGHT_GRID)},
         "distill.beta": {"choice": list(WEIGHT_GRID)},
         "distill.kind": {"choice": ["label", "representation"]},
-        "distill.temperature": {"choice": [1.0, 2.0, 4.0]},
+        "distill.temperature": {"choice": [1.0, 2.0, 4.0]},  # classification only (dropped else)
         "student.dropout": {"uniform": [0.0, 0.5]},
         "student.train.lr": {"loguniform": [1e-4, 1e-2]},
         "student.train.weight_decay": {"choice": [0.0, 1e-5, 1e-4, 1e-3]},
@@ -362,6 +367,9 @@ def _default_space() -> dict[str, dict[str, Any]]:
 class SweepConfig:
     """Ray Tune search over the distilled student's settings (jobs/sweep.py)."""
 
+    role: Literal["student", "gnn"] = "student"
+    """What the trials train: the distilled student (teachers trained once, before; space keys
+    student.* and distill.*) or the GNN teacher (a teacher sweep; space keys gnn.*)."""
     trials: int = 20
     """Number of trials (configurations sampled); grid search ignores it."""
     search: Literal["random", "grid", "optuna"] = "random"
@@ -391,11 +399,13 @@ class SweepConfig:
         _check(self.cpus_per_trial >= 1, "cpus_per_trial", "must be at least 1")
         _check(self.gpus_per_trial >= 0, "gpus_per_trial", "must not be negative")
         _check(len(self.space) > 0, "space", "must name at least one key")
+        sections = {"student": ("student", "distill"), "gnn": ("gnn",)}[self.role]
         for key, dist in self.space.items():
             _check(
-                key.split(".")[0] in ("student", "distill"),
+                key.split(".")[0] in sections,
                 "space",
-                f"may only search student.* and distill.* keys, not '{key}'",
+                f"of a {self.role} sweep may only search {'.*, '.join(sections)}.* keys, "
+                f"not '{key}'",
             )
             _check(
                 isinstance(dist, dict) and len(dist) == 1 and next(iter(dist)) in DISTRIBUTIONS,

@@ -56,13 +56,27 @@ def pooled_dim(hidden: int, kind: str) -> int:
 
 
 class Readout(nn.Module):
-    """Pool node states, then dropout and a linear head: returns (out (B, T), h (B, D))."""
+    """Pool node states, then dropout and a head: returns (out (B, T), h (B, D)).
 
-    def __init__(self, hidden: int, num_tasks: int, pool: str, dropout: float) -> None:
+    The head is linear, or with `head_hidden` > 0 Linear → ReLU → dropout → Linear, so that the
+    molecule-level map is not additive over atoms."""
+
+    def __init__(
+        self, hidden: int, num_tasks: int, pool: str, dropout: float, head_hidden: int = 0
+    ) -> None:
         super().__init__()
         self.pool = pool
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(pooled_dim(hidden, pool), num_tasks)
+        dim = pooled_dim(hidden, pool)
+        if head_hidden:
+            self.head = nn.Sequential(
+                nn.Linear(dim, head_hidden),
+                nn.ReLU(),
+                nn.Dropout(dropout),
+                nn.Linear(head_hidden, num_tasks),
+            )
+        else:
+            self.head = nn.Linear(dim, num_tasks)
 
     def forward(self, h: torch.Tensor, batch: torch.Tensor, num_graphs: int):
         g = pool_graphs(h, batch, num_graphs, self.pool)

@@ -45,12 +45,12 @@ class DMPNN(nn.Module):
         layers: int = 3,
         dropout: float = 0.0,
         pool: str = "norm",
-        ffn_hidden: int | None = None,
+        head_hidden: int = 0,
         id_columns: int = 0,
         id_buckets: int = 0,
     ) -> None:
         super().__init__()
-        ffn_hidden = ffn_hidden or hidden
+        ffn_hidden = head_hidden or hidden  # chemprop's FFN always has a hidden layer
         self.input = AtomInput(in_dim, id_columns, id_buckets, hidden)
         in_dim = self.input.out_dim
         self.layers, self.pool = layers, pool

@@ -35,6 +35,7 @@ class GCN(nn.Module):
         edge_dim: int = 0,
         id_columns: int = 0,
         id_buckets: int = 0,
+        head_hidden: int = 0,
     ) -> None:
         from torch_geometric.nn import GCNConv
 
@@ -44,7 +45,7 @@ class GCN(nn.Module):
         self.convs = nn.ModuleList(GCNConv(a, b) for a, b in zip(dims[:-1], dims[1:]))
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers - 1))
         self.dropout = nn.Dropout(dropout)
-        self.readout = Readout(hidden, num_tasks, pool, dropout)
+        self.readout = Readout(hidden, num_tasks, pool, dropout, head_hidden)
 
     def forward(self, x, edge_index, edge_attr, batch, num_graphs: int):
         x = self.input(x)
@@ -67,13 +68,14 @@ class _GINBase(nn.Module):
         pool: str,
         id_columns: int = 0,
         id_buckets: int = 0,
+        head_hidden: int = 0,
     ) -> None:
         super().__init__()
         self.input = AtomInput(in_dim, id_columns, id_buckets, hidden)
         self.encoder = nn.Linear(self.input.out_dim, hidden)
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers))
         self.dropout = nn.Dropout(dropout)
-        self.readout = Readout(hidden, num_tasks, pool, dropout)
+        self.readout = Readout(hidden, num_tasks, pool, dropout, head_hidden)
 
     def _conv(self, i: int, x, edge_index, edge_attr):
         raise NotImplementedError
@@ -100,10 +102,13 @@ class GIN(_GINBase):
         edge_dim: int = 0,
         id_columns: int = 0,
         id_buckets: int = 0,
+        head_hidden: int = 0,
     ) -> None:
         from torch_geometric.nn import GINConv
 
-        super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool, id_columns, id_buckets)
+        super().__init__(
+            in_dim, num_tasks, hidden, layers, dropout, pool, id_columns, id_buckets, head_hidden
+        )
         self.convs = nn.ModuleList(
             GINConv(_mlp(hidden, hidden), train_eps=True) for _ in range(layers)
         )
@@ -127,10 +132,13 @@ class GINE(_GINBase):
         pool: str = "mean",
         id_columns: int = 0,
         id_buckets: int = 0,
+        head_hidden: int = 0,
     ) -> None:
         from torch_geometric.nn import GINEConv
 
-        super().__init__(in_dim, num_tasks, hidden, layers, dropout, pool, id_columns, id_buckets)
+        super().__init__(
+            in_dim, num_tasks, hidden, layers, dropout, pool, id_columns, id_buckets, head_hidden
+        )
         self.convs = nn.ModuleList(
             GINEConv(_mlp(hidden, hidden), train_eps=True, edge_dim=edge_dim) for _ in range(layers)
         )

@@ -32,6 +32,7 @@ class AtomMLP(nn.Module):
         edge_dim: int = 0,
         id_columns: int = 0,
         id_buckets: int = 0,
+        head_hidden: int = 0,
     ) -> None:
         super().__init__()
         self.input = AtomInput(in_dim, id_columns, id_buckets, hidden)
@@ -39,7 +40,7 @@ class AtomMLP(nn.Module):
         self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers - 1))
         self.dropout = nn.Dropout(dropout)
-        self.readout = Readout(hidden, num_tasks, pool, dropout)
+        self.readout = Readout(hidden, num_tasks, pool, dropout, head_hidden)
 
     def forward(self, x, edge_index, edge_attr, batch, num_graphs: int):
         x = self.input(x)

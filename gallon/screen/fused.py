@@ -45,6 +45,8 @@ def _readout_maps(model: AtomMLP, last: tuple[torch.Tensor, torch.Tensor]):
     """The last Linear merged with the head: out = A_mean·mean(h) + A_sum·sum(h) + c0 + n·c1."""
     w, b = last
     head = model.readout.head
+    if isinstance(head, nn.Sequential):  # Linear → ReLU → Dropout → Linear: fold the first
+        head = head[0]
     head_w, head_b = head.weight.detach().double(), head.bias.detach().double()
     hidden, pool = w.shape[0], model.readout.pool
     zeros = torch.zeros(head_w.shape[0], hidden, dtype=torch.float64)
@@ -81,6 +83,16 @@ class FusedStudents(nn.Module):
         self.a_mean, self.a_sum, self.c0, self.c1 = (
             torch.stack([mp[i] for mp in maps]).float() for i in range(4)
         )
+        # a head with a hidden layer: ReLU, then its last Linear, per member
+        heads = [m.readout.head for m in models]
+        self.tail = None
+        if all(isinstance(h, nn.Sequential) for h in heads):
+            self.tail = (
+                torch.stack([h[-1].weight.detach() for h in heads]).float(),
+                torch.stack([h[-1].bias.detach() for h in heads]).float(),
+            )
+        elif any(isinstance(h, nn.Sequential) for h in heads):
+            raise ValueError("the students have different heads; score them separately")
 
     def _hidden(self, x: torch.Tensor, member: int) -> torch.Tensor:
         """(n, F) atom features → (n, D) one member's last hidden states."""
@@ -101,4 +113,8 @@ class FusedStudents(nn.Module):
         count = torch.bincount(batch, minlength=num_graphs).float().clamp(min=1.0)
         out = torch.einsum("mbd,mtd->mbt", sums / count[None, :, None], self.a_mean)
         out += torch.einsum("mbd,mtd->mbt", sums, self.a_sum)
-        return out + self.c0[:, None, :] + count[None, :, None] * self.c1[:, None, :]
+        out = out + self.c0[:, None, :] + count[None, :, None] * self.c1[:, None, :]
+        if self.tail is not None:
+            w, b = self.tail
+            out = torch.einsum("mbh,mth->mbt", torch.relu(out), w) + b[:, None, :]
+        return out

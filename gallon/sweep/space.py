@@ -101,12 +101,16 @@ def tune_space(sweep: SweepConfig) -> dict[str, Any]:
     return out
 
 
-def relevant_space(cfg: Config) -> Config:
-    """Drop the weight of a teacher this run does not train (searching it would waste trials)."""
+def relevant_space(cfg: Config, task: str | None = None) -> Config:
+    """Drop keys that cannot change the result (searching them would waste trials): the weight
+    of a teacher this run does not train, and for regression the temperature (it softens
+    classification labels only)."""
     unused = {"distill.alpha": "gnn", "distill.beta": "lm"}
     space = {
         k: v for k, v in cfg.sweep.space.items() if k not in unused or unused[k] in cfg.run.roles
     }
+    if task == "regression":
+        space.pop("distill.temperature", None)
     return dataclasses.replace(cfg, sweep=dataclasses.replace(cfg.sweep, space=space))
 
 

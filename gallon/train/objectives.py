@@ -8,7 +8,8 @@ Terms (per teacher):
 - label, regression: MSE between student and teacher outputs (both in scaled target units).
 - representation: MSE between the pooled student representation and the teacher's pooled
   representation (z-scored on train), through a learned linear map W on the student side
-  (default, FitNets-style) or on the teacher side as the reference code does for the LM.
+  (`student`, FitNets-style), on the teacher side (`teacher`), or as the paper writes it
+  (`paper`): MSE(h_MLP, h_GNN) without a map (equal sizes) and MSE(h_MLP, W·h_LM).
 Missing labels (NaN) are masked out of the supervised loss; teachers still give soft targets.
 """
 
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from gallon.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -109,12 +112,24 @@ class Objective(nn.Module):
             projection,
         )
         self.maps = nn.ModuleDict()
+        self.teacher_side: set[str] = set()  # terms whose map applies to the teacher's h
         for term in self.terms:
-            if term.kind == "representation":
-                dims = (student_dim, term.teacher_dim)
-                self.maps[term.teacher] = nn.Linear(
-                    *(dims if projection == "student" else dims[::-1])
-                )
+            if term.kind != "representation":
+                continue
+            dims = (student_dim, term.teacher_dim)
+            if projection == "paper" and term.teacher == "gnn":
+                if student_dim != term.teacher_dim:
+                    raise ConfigError(
+                        f"distill.projection=paper compares h_MLP and h_GNN directly, but their "
+                        f"sizes differ ({student_dim} vs {term.teacher_dim}); give the student "
+                        "and the GNN the same hidden size and pooling."
+                    )
+                self.maps[term.teacher] = nn.Identity()
+            elif projection == "student":
+                self.maps[term.teacher] = nn.Linear(*dims)
+            else:  # teacher, or the paper's W·h_LM
+                self.maps[term.teacher] = nn.Linear(*dims[::-1])
+                self.teacher_side.add(term.teacher)
 
     def forward(
         self, out: torch.Tensor, h: torch.Tensor, batch
@@ -133,10 +148,10 @@ class Objective(nn.Module):
                 target = getattr(batch, f"t_{term.teacher}_h")
                 mask = getattr(batch, f"t_{term.teacher}_hmask", None)
                 proj = self.maps[term.teacher]
-                if self.projection == "student":
-                    value = masked_mean((proj(h) - target) ** 2, mask)
-                else:
+                if term.teacher in self.teacher_side:
                     value = masked_mean((h - proj(target)) ** 2, mask)
+                else:
+                    value = masked_mean((proj(h) - target) ** 2, mask)
             parts[f"{term.teacher}_{term.kind}"] = float(value.detach())
             loss = loss + term.weight * value
         parts["loss"] = float(loss.detach())

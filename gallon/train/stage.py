@@ -122,6 +122,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
             "layers": net.layers,
             "dropout": net.dropout,
             "pool": net.pool,
+            "head_hidden": net.head_hidden,
             **ctx.features.atom_ids,
         },
         "train": dataclasses.asdict(net.train),

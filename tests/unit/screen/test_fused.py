@@ -6,10 +6,17 @@ from gallon.models.student import AtomMLP
 from gallon.screen.fused import FusedStudents
 
 
-def _student(layers: int, pool: str, seed: int, ids: int = 0) -> AtomMLP:
+def _student(layers: int, pool: str, seed: int, ids: int = 0, head: int = 0) -> AtomMLP:
     torch.manual_seed(seed)
     model = AtomMLP(
-        in_dim=6, num_tasks=2, hidden=8, layers=layers, pool=pool, id_columns=ids, id_buckets=5
+        in_dim=6,
+        num_tasks=2,
+        hidden=8,
+        layers=layers,
+        pool=pool,
+        id_columns=ids,
+        id_buckets=5,
+        head_hidden=head,
     )
     if ids:
         model.input.embed.weight.data.normal_()
@@ -29,9 +36,9 @@ def _graphs():
 
 @pytest.mark.parametrize("pool", ["mean", "sum", "norm", "mean_sum"])
 @pytest.mark.parametrize("layers", [1, 2, 3])
-@pytest.mark.parametrize("ids", [0, 2])
-def test_folded_ensemble_equals_the_trained_modules(pool, layers, ids):
-    members = [_student(layers, pool, seed, ids) for seed in (0, 1, 2)]
+@pytest.mark.parametrize("ids,head", [(0, 0), (2, 0), (0, 5), (2, 5)])
+def test_folded_ensemble_equals_the_trained_modules(pool, layers, ids, head):
+    members = [_student(layers, pool, seed, ids, head) for seed in (0, 1, 2)]
     x, batch = _graphs()
     if ids:  # the last two columns hold environment ids in [0, 5)
         x[:, 4:] = torch.randint(0, 5, (x.shape[0], 2)).float()

@@ -57,7 +57,7 @@ def test_bad_space_entries_fail_with_one_sentence(space, message):
 @pytest.mark.parametrize(
     ("space", "message"),
     [
-        ({"gnn.hidden": {"choice": [1]}}, "student.\\* and distill.\\*"),
+        ({"gnn.hidden": {"choice": [1]}}, "student.\\*, distill.\\*"),
         ({"student.hidden": {"normal": [1, 2]}}, "must be one of"),
         ({"student.dropout": {"uniform": [0.1]}}, "low, high"),
     ],

@@ -1,9 +1,11 @@
 import math
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 
+from gallon.errors import ConfigError
 from gallon.train.objectives import (
     Objective,
     TeacherTerm,
@@ -77,3 +79,42 @@ def test_objective_sums_weighted_terms_by_hand():
         "regression", [TeacherTerm("lm", 1.0, "representation", 3)], 4, projection="teacher"
     )
     assert paper.maps["lm"].in_features == 3 and paper.maps["lm"].out_features == 4
+
+
+def test_paper_regression_loss_by_hand():
+    # MSE(y) + α·MSE(h_MLP, h_GNN) + β·MSE(h_MLP, W·h_LM), W on the LM side, no map for the GNN
+    terms = [
+        TeacherTerm("gnn", 0.5, "representation", 2),
+        TeacherTerm("lm", 2.0, "representation", 3),
+    ]
+    obj = Objective("regression", terms, student_dim=2, projection="paper")
+    with torch.no_grad():
+        obj.maps["lm"].weight.copy_(torch.tensor([[1.0, 0.0, 1.0], [0.0, 2.0, 0.0]]))
+        obj.maps["lm"].bias.zero_()
+    out, h = torch.tensor([[1.0], [0.0]]), torch.tensor([[1.0, 2.0], [0.0, -1.0]])
+    batch = Data(
+        y=torch.tensor([[0.0], [float("nan")]]),  # the missing label is masked out
+        t_gnn_h=torch.tensor([[1.0, 0.0], [0.0, 0.0]]),
+        t_lm_h=torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
+    )
+    loss, _ = obj(out, h, batch)
+    sup = 1.0  # (1 - 0)² over the one labelled molecule
+    gnn = (0 + 4 + 0 + 1) / 4  # h − h_GNN = [[0, 2], [0, -1]]
+    lm = (0 + 0 + 0 + 1) / 4  # W·h_LM = [[1, 2], [0, 0]]; h − W·h_LM = [[0, 0], [0, -1]]
+    assert abs(float(loss) - (sup + 0.5 * gnn + 2.0 * lm)) < 1e-6
+    with pytest.raises(ConfigError, match="sizes differ"):
+        Objective(
+            "regression", [TeacherTerm("gnn", 1.0, "representation", 5)], 2, projection="paper"
+        )
+
+
+def test_teacher_masks_drop_molecules_a_teacher_did_not_score():
+    obj = Objective("regression", [TeacherTerm("gnn", 1.0, "label")], student_dim=2)
+    out, h = torch.tensor([[1.0], [5.0]]), torch.zeros(2, 2)
+    batch = Data(
+        y=torch.tensor([[float("nan")], [float("nan")]]),
+        t_gnn_out=torch.tensor([[0.0], [0.0]]),
+        t_gnn_mask=torch.tensor([[1.0], [0.0]]),  # the second molecule has no teacher output
+    )
+    loss, parts = obj(out, h, batch)
+    assert abs(parts["gnn_label"] - 1.0) < 1e-6 and abs(float(loss) - 1.0) < 1e-6
