@@ -63,6 +63,16 @@ def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
     f, info = cfg.features, prepared.info
     features = featurize(out / "molecules.parquet", out, f.atoms, f.batch_size, f.concurrency)
     errors, sections = [prepared.errors, features.errors], []
+    student_features = None
+    if f.student_atoms not in (None, f.atoms):  # the graph-free models' own featurisation
+        student_features = featurize(
+            out / "molecules.parquet",
+            out / "student_features",
+            f.student_atoms,
+            f.batch_size,
+            f.concurrency,
+        )
+        errors.append(student_features.errors)
     if "lm" in cfg.run.roles:
         from gallon.explain.stage import explain_molecules, report_section
 
@@ -78,7 +88,7 @@ def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
         sections.append(report_section(table, stats))
     all_errors = pa.concat_tables(errors)
     write_table(all_errors, out / "errors.parquet")
-    ctx = RunContext(cfg, out, info, features, prepared.splits)
+    ctx = RunContext(cfg, out, info, features, prepared.splits, student_features)
     if cfg.distill.transfer and cfg.distill.alpha > 0 and "gnn" in cfg.run.roles:
         ctx.transfer = _transfer_set(cfg, prepared, out)
     ctx.publish()  # training workers on other nodes read features and explanations from there

@@ -67,8 +67,13 @@ class FeaturesConfig:
     """Graph featurisation on Ray Data."""
 
     atoms: str = "rich"
-    """Atom featurizer: rich (one-hot atom features plus Crippen/TPSA contributions) or pyg
-    (PyG's 9 integer features, as the GALLON reference code)."""
+    """Atom featurizer of the graph networks: rich (one-hot atom features plus Crippen/TPSA
+    contributions), morgan (per-atom Morgan environment ids at radius 0-2, embedded by the
+    model), rich_morgan (both), rich_env (rich plus folded environment bits) or pyg (PyG's 9
+    integer features, as the GALLON reference code)."""
+    student_atoms: str | None = None
+    """Atom featurizer of the graph-free models (plain MLP and students; what screening
+    computes); null: the same as atoms."""
     batch_size: int = 256
     """Molecules per Ray Data batch."""
     concurrency: int = 2

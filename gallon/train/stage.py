@@ -42,8 +42,17 @@ class RunContext:
     info: DatasetInfo
     features: FeatureSet | None
     splits: dict[str, list[int]]
+    student_features: FeatureSet | None = None  # graph-free models' features (None: `features`)
     transfer: Any = None  # gallon.train.transfer.TransferSet when transfer distillation is on
     _data: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def features_for(self, model: str) -> FeatureSet:
+        """The features a registered model trains on: graph networks get `features`, models
+        that ignore bonds get `student_features` when the run has them."""
+        from gallon.models import MODELS
+
+        graph = MODELS[model].uses_bonds
+        return self.features if graph or self.student_features is None else self.student_features
 
     def predictions_path(self, role: str, seed: int) -> Path:
         return self.out / "predictions" / role / f"seed_{seed}.parquet"
@@ -94,14 +103,15 @@ class RunContext:
 def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
     """The plain-dict spec a Ray Train worker needs (paths, hyperparameters, teachers)."""
     cfg, net = ctx.cfg, role.net(ctx.cfg)
+    features = ctx.features_for(net.model)
     weights = {t: w for t, w in role.teachers(cfg).items() if w > 0 and t in cfg.run.roles}
     teachers = {t: str(ctx.predictions_path(t, seed)) for t in weights}
     data: dict[str, Any] = {
-        "features": str(ctx.features.path),
+        "features": str(features.path),
         "molecules": str(ctx.out / "molecules.parquet"),
         "splits": ctx.splits,
-        "atom_dim": ctx.features.atom_dim,
-        "bond_dim": ctx.features.bond_dim,
+        "atom_dim": features.atom_dim,
+        "bond_dim": features.bond_dim,
         "teachers": teachers,
     }
     if ctx.transfer is not None and teachers:
@@ -115,15 +125,15 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
         "task": ctx.info.task,
         "model": {
             "name": net.model,
-            "in_dim": ctx.features.atom_dim,
-            "edge_dim": ctx.features.bond_dim,
+            "in_dim": features.atom_dim,
+            "edge_dim": features.bond_dim,
             "num_tasks": len(ctx.info.targets),
             "hidden": net.hidden,
             "layers": net.layers,
             "dropout": net.dropout,
             "pool": net.pool,
             "head_hidden": net.head_hidden,
-            **ctx.features.atom_ids,
+            **features.atom_ids,
         },
         "train": dataclasses.asdict(net.train),
         "data": data,
@@ -149,7 +159,7 @@ def transfer_scores(ctx: RunContext, teacher: str, seed: int) -> Path:
 def save_graph_model(
     folder: Path, model, spec: dict[str, Any], hparams: dict[str, Any], ctx: RunContext
 ) -> None:
-    save_artifact(folder, model, hparams, ctx.features.spec)
+    save_artifact(folder, model, hparams, ctx.features_for(spec["model"]["name"]).spec)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""Featurisation cost per molecule, one thread: parse, each atom featurizer, bonds.
+
+    python jobs/profile_features.py --n 5000          # HIV molecules, randomised SMILES
+
+Molecules are parsed fresh for each featurizer (RDKit caches Crippen contributions on a
+molecule, so a second pass over the same objects would read the cache). Prints a Markdown table
+of µs per molecule and the ratio to parsing; docs/benchmarks.md quotes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+
+import pandas as pd
+from rdkit import Chem
+
+from gallon.data.registry import DATASETS
+from gallon.features.atoms import ATOM_FEATURIZERS, build_atom_featurizer
+from gallon.features.bonds import BondFeaturizer
+
+
+def randomised(n: int, seed: int) -> list[str]:
+    """`n` HIV molecules written as random (non-canonical) SMILES, as a library would hold."""
+    spec = DATASETS["hiv"]
+    frame = pd.read_csv(spec.path).sample(n, random_state=seed)
+    out = []
+    for s in frame[spec.smiles_column]:
+        mol = Chem.MolFromSmiles(s)
+        if mol is not None:
+            out.append(Chem.MolToSmiles(mol, doRandom=True, canonical=False))
+    return out
+
+
+def per_molecule_us(fn, smiles: list[str]) -> float:
+    mols = [Chem.MolFromSmiles(s) for s in smiles]  # fresh molecules: nothing cached
+    started = time.perf_counter()
+    fn(mols)
+    return 1e6 * (time.perf_counter() - started) / len(mols)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=5000)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+    random.seed(args.seed)  # RDKit's doRandom draws from its own generator, seeded below
+    Chem.rdBase.SeedRandomNumberGenerator(args.seed)
+    smiles = randomised(args.n, args.seed)
+    started = time.perf_counter()
+    for s in smiles:
+        Chem.MolFromSmiles(s)
+    parse = 1e6 * (time.perf_counter() - started) / len(smiles)
+    rows = [("RDKit parse + sanitise", parse)]
+    for name in ATOM_FEATURIZERS:
+        featurizer = build_atom_featurizer(name)
+        rows.append(
+            (
+                f"atom features `{name}` ({len(featurizer)} columns)",
+                per_molecule_us(featurizer.many, smiles),
+            )
+        )
+    bonds = BondFeaturizer()
+    rows.append(("bond features", per_molecule_us(lambda ms: [bonds(m) for m in ms], smiles)))
+    print(f"{len(smiles)} HIV molecules, randomised SMILES, one thread\n")
+    print("| step, per molecule | µs | × parse |\n|---|---|---|")
+    for label, us in rows:
+        print(f"| {label} | {us:.0f} | {us / parse:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
