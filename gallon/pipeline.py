@@ -109,7 +109,7 @@ def _transfer_set(cfg: Config, prepared: Prepared, out: Path):
         written,
         cfg.distill.transfer,
         cfg.distill.transfer_seed,
-        f.atoms,
+        f.student_atoms or f.atoms,  # only the graph-free student trains on the transfer set
         f.batch_size,
         f.concurrency,
     )
