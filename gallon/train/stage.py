@@ -91,13 +91,15 @@ class RunContext:
         return ModelStore(Path(root).expanduser() if root else cache_root() / "trained")
 
     def dataset(self, spec: dict[str, Any]):
-        """All molecules of the spec's kind with labels, without teachers (loaded once per kind;
-        for driver-side prediction)."""
-        kind = spec["kind"]
-        if kind not in self._data:
-            plain = {**spec, "data": {**spec["data"], "teachers": {}}}
-            self._data[kind] = get_task(kind).load(plain)
-        return self._data[kind]
+        """The dataset's molecules as the spec's model reads them, with labels and without
+        teachers or transfer molecules (for driver-side prediction). Loaded once per kind,
+        features and model: a student and a GNN may read different features."""
+        key = (spec["kind"], spec["data"].get("features"), str(spec["model"].get("name")))
+        if key not in self._data:
+            data = {k: v for k, v in spec["data"].items() if k != "transfer"}
+            plain = {**spec, "data": {**data, "teachers": {}}}
+            self._data[key] = get_task(spec["kind"]).load(plain)
+        return self._data[key]
 
 
 def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
