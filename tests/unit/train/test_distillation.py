@@ -85,3 +85,31 @@ def test_transfer_set_holds_no_held_out_molecule_or_scaffold():
     assert transfer_pool(own, held_out, 2, 0, candidates) == transfer_pool(
         own, held_out, 2, 0, candidates
     )
+
+
+def test_graph_free_models_read_their_own_features(tiny_run):
+    """A student on `features.student_atoms` trains, predicts and saves with those features,
+    while the GNN keeps the run's; nothing of the transfer set reaches the predictions."""
+    from gallon.features.graphs import GraphFeaturizer, featurize_smiles
+    from gallon.features.stage import FeatureSet
+    from gallon.io import read_json, write_json, write_table
+
+    ctx = tiny_run("logs", (*TINY, "features.student_atoms=rich_morgan"))
+    featurizer = GraphFeaturizer("rich_morgan")
+    mols = pq.read_table(ctx.out / "molecules.parquet")
+    table, _ = featurize_smiles(mols["row"].to_pylist(), mols["smiles"].to_pylist(), featurizer)
+    folder = ctx.out / "student_features"
+    write_table(table, folder / "features" / "part-0.parquet")
+    write_json(featurizer.spec(), folder / "features.json")
+    ctx = dataclasses.replace(
+        ctx, student_features=FeatureSet(folder / "features", featurizer.spec(), None)
+    )
+    gnn = train_role(ROLES["gnn"], 0, ctx, fitter=fit_local)
+    student = train_role(ROLES["student"], 0, ctx, fitter=fit_local)
+    assert ROLES["student"].spec(ctx, 0)["model"]["id_columns"] == 3
+    assert ROLES["gnn"].spec(ctx, 0)["model"]["id_columns"] == 0
+    saved = read_json(ctx.out / "student" / "seed_0" / "featurizer.json")
+    assert saved["atoms"]["name"] == "morgan" and saved["atoms"]["dense"] == "rich"
+    rows = pq.read_table(ctx.predictions_path("student", 0))["row"].to_pylist()
+    assert sorted(rows) == sorted(mols["row"].to_pylist())
+    assert set(gnn.metrics) == set(student.metrics) == {"train", "val", "test"}
