@@ -55,9 +55,16 @@ class SplitConfig:
     sizes: tuple[float, float, float] = (0.8, 0.1, 0.1)
     """Train, validation and test fractions; they must add up to 1."""
     seed: int = 0
-    """Seed of random and random_scaffold splits (model seeds are run.seeds)."""
+    """Seed of random and random_scaffold splits (model seeds are run.seeds); the scaffold split
+    is deterministic and takes none (use random_scaffold with seeds for split variance)."""
 
     def __post_init__(self) -> None:
+        _check(
+            self.method != "scaffold" or self.seed == 0,
+            "seed",
+            "is not used by the deterministic scaffold split; for seeded scaffold splits use "
+            "split.method=random_scaffold",
+        )
         _check(all(s > 0 for s in self.sizes), "sizes", "must all be positive")
         _check(abs(sum(self.sizes) - 1.0) < 1e-6, "sizes", "must add up to 1")
 

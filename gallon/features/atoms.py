@@ -207,6 +207,11 @@ class PygAtomFeaturizer:
         self._chirality = {name: i for i, name in enumerate(x_map["chirality"])}
         self._hybridization = {name: i for i, name in enumerate(x_map["hybridization"])}
         self._charge = {c: i for i, c in enumerate(x_map["formal_charge"])}
+        # values outside PyG's lists go to an explicit "other" code, never to code 0 (which for
+        # the charge means −5): PyG's own CHI_OTHER / OTHER, one past the charges
+        self._other_chirality = self._chirality["CHI_OTHER"]
+        self._other_hybridization = self._hybridization["OTHER"]
+        self._other_charge = len(self._charge)
 
     def __len__(self) -> int:
         return 9
@@ -218,12 +223,12 @@ class PygAtomFeaturizer:
         rows = [
             (
                 a.GetAtomicNum(),
-                self._chirality.get(str(a.GetChiralTag()), 0),
+                self._chirality.get(str(a.GetChiralTag()), self._other_chirality),
                 a.GetTotalDegree(),
-                self._charge.get(a.GetFormalCharge(), 0),
+                self._charge.get(a.GetFormalCharge(), self._other_charge),
                 a.GetTotalNumHs(),
                 a.GetNumRadicalElectrons(),
-                self._hybridization.get(str(a.GetHybridization()), 0),
+                self._hybridization.get(str(a.GetHybridization()), self._other_hybridization),
                 int(a.GetIsAromatic()),
                 int(a.IsInRing()),
             )

@@ -85,3 +85,9 @@ def test_bad_yaml_file(tmp_path):
         load_config([path])
     with pytest.raises(ConfigError, match="does not exist"):
         load_config([tmp_path / "missing.yaml"])
+
+
+def test_a_seed_for_the_deterministic_scaffold_split_is_refused():
+    with pytest.raises(ConfigError, match="random_scaffold"):
+        load_config([], ["split.seed=3"])
+    assert load_config([], ["split.method=random_scaffold", "split.seed=3"]).split.seed == 3

@@ -77,3 +77,10 @@ def test_many_molecules_at_once_equal_one_by_one(name):
     assert stacked.shape == (sum(m.GetNumAtoms() for m in mols), len(f))
     np.testing.assert_array_equal(stacked, np.concatenate([f(m) for m in mols]))
     assert f.many([]).shape == (0, len(f))
+
+
+def test_pyg_features_map_unknown_values_to_other():
+    f = PygAtomFeaturizer()
+    x = f(Chem.MolFromSmiles("[N+7]", sanitize=False))  # a charge outside PyG's −5..6
+    assert x[0, 3] == 12  # "other", not 0 (which is PyG's code for −5)
+    assert f(Chem.MolFromSmiles("[N-5]", sanitize=False))[0, 3] == 0
