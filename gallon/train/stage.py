@@ -155,6 +155,7 @@ def transfer_scores(ctx: RunContext, teacher: str, seed: int) -> Path:
     dest = ctx.transfer.predictions(ctx.out, teacher, seed)
     if not dest.exists():
         score_transfer(ctx.transfer, ctx.out / teacher / f"seed_{seed}", dest)
+        ctx.publish()  # the student's workers read the scores from shared storage
     return dest
 
 
