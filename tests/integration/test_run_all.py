@@ -60,7 +60,7 @@ def test_bbbp_run_folder(bbbp_smoke):
     assert "| student |" in report and "11 rows were rejected" in report
     assert "## Explanations" in report
     hp = load_json(bbbp_smoke / "student" / "seed_0" / "hparams.json")
-    assert hp["teachers"] == {"gnn": 0.1, "lm": 0.1}  # both teachers distilled
+    assert hp["teachers"] == {"gnn": 1.0, "lm": 0.1}  # both teachers distilled (default α, β)
     stats = load_json(bbbp_smoke / "explain_stats.json")
     assert stats["molecules"] == 300 and stats["failed"] == 0
     splits = load_json(bbbp_smoke / "splits.json")
