@@ -165,19 +165,14 @@ def load_graph_set(
         per[f"t_{name}_hmask"] = torch.from_numpy(hmask)
         dims[name] = h.shape[1]
     table = pa.concat_tables(tables)
-    if (
-        transfer
-        and table.column("x").combine_chunks().flatten().__len__()
-        != int(table.column("num_atoms").to_numpy().sum()) * atom_dim
-    ):
-        raise InputError(
-            f"the transfer features {transfer['features']} were made by another featurizer "
-            f"than the {atom_dim}-column features of {features_path}."
-        )
     n_atoms = table.column("num_atoms").to_numpy().astype(np.int64)
-    x = torch.from_numpy(
-        np.array(table.column("x").combine_chunks().flatten().to_numpy()).reshape(-1, atom_dim)
-    )
+    flat = np.array(table.column("x").combine_chunks().flatten().to_numpy())
+    if flat.size != int(n_atoms.sum()) * atom_dim:
+        raise InputError(
+            f"features of {features_path} (and the transfer set, if any) do not all have "
+            f"{atom_dim} columns: they were made by different featurizers."
+        )
+    x = torch.from_numpy(flat.reshape(-1, atom_dim))
     gs = GraphSet(
         x, np.concatenate([[0], np.cumsum(n_atoms)]), per, rows, labels, index, y_mean, y_std
     )
