@@ -116,10 +116,11 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
         "bond_dim": features.bond_dim,
         "teachers": teachers,
     }
-    if ctx.transfer is not None and teachers:
+    scorers = [t for t in weights if t in SCORING]
+    if ctx.transfer is not None and scorers:  # a transfer set only helps with a teacher on it
         data["transfer"] = {
             "features": str(ctx.transfer.features),
-            "teachers": {t: str(transfer_scores(ctx, t, seed)) for t in weights if t in SCORING},
+            "teachers": {t: str(transfer_scores(ctx, t, seed)) for t in scorers},
         }
     return {
         "kind": "graph",
