@@ -1,9 +1,10 @@
 """Model artifacts: a folder with `model.safetensors`, `hparams.json` and `featurizer.json`.
 
-`load_model(path)` rebuilds a predictor from the folder alone (no run config, no teacher). A
-folder whose subfolders are artifacts (`student/seed_0`, `student/seed_1`, ...) loads as an
-ensemble: mean prediction plus the standard deviation across members. Loading never unpickles:
-weights are safetensors, the rest is JSON.
+`load_model(path)` rebuilds predictors from the folder alone (no run config, no teacher): a list
+with one `Predictor` for an artifact folder, or one per seed for a folder whose subfolders are
+artifacts (`student/seed_0`, `student/seed_1`, ...). Averaging members (mean and spread) is the
+screening `Scorer`'s job, not the list's. Loading never unpickles: weights are safetensors, the
+rest is JSON.
 """
 
 from __future__ import annotations

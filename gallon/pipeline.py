@@ -85,7 +85,7 @@ def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
         write_table(table, out / EXPLANATIONS)
         write_json(stats.as_dict(), out / "explain_stats.json")
         errors.append(explain_errors)
-        sections.append(report_section(table, stats))
+        sections.append(report_section(table, stats, cfg.lm.missing_explanation))
     all_errors = pa.concat_tables(errors)
     write_table(all_errors, out / "errors.parquet")
     ctx = RunContext(cfg, out, info, features, prepared.splits, student_features)

@@ -62,8 +62,10 @@ class Storage:
         return sorted(n for n in names if n.startswith(prefix) and n.endswith(suffix))
 
     def write_table(self, table: pa.Table, *parts: str) -> str:
-        """Write Parquet atomically where the filesystem allows (temporary name, then move);
-        on object stores a single PUT is atomic by itself."""
+        """Write Parquet under a temporary name in the destination folder, then move it into
+        place: readers never see a half-written file on a local or POSIX filesystem. (On an
+        object store the move is a copy plus delete, so there the final object appears whole
+        but not in a single step.)"""
         final = self.path(*parts)
         self.fs.create_dir(posixpath.dirname(final), recursive=True)
         tmp = posixpath.join(

@@ -45,12 +45,16 @@ SMILES = [
 ]
 LABELS = [1, 1, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0]
 VALUES = [round(0.3 * i - 2.0 + (i % 3) * 0.5, 3) for i in range(len(SMILES))]
+# A learnable target: heavy atoms per molecule (3 to 11), counted from the SMILES (C, N, O and
+# Cl, whose C counts it once).
+HEAVY = [sum(s.upper().count(a) for a in "CNO") for s in SMILES]
 
 
 @pytest.fixture
 def tiny_csv(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.csv"
-    pd.DataFrame({"smi": SMILES, "active": LABELS, "logs": VALUES}).to_csv(path, index=False)
+    columns = {"smi": SMILES, "active": LABELS, "logs": VALUES, "heavy": HEAVY}
+    pd.DataFrame(columns).to_csv(path, index=False)
     return path
 
 

@@ -12,6 +12,8 @@ from typing import Any, Literal
 from gallon.errors import ConfigError
 
 Task = Literal["classification", "regression"]
+DistillKind = Literal["auto", "label", "representation", "both"]
+Projection = Literal["student", "teacher", "paper"]
 
 
 def _check(ok: bool, key: str, requirement: str) -> None:
@@ -39,6 +41,11 @@ class DataConfig:
     """Keep a seeded random sample of this many usable molecules (quick tries, tests)."""
     subset_seed: int = 0
     """Seed of the subset sample."""
+    conflicting_labels: Literal["drop", "keep"] = "drop"
+    """A molecule listed more than once with contradictory classification labels: drop = all
+    its rows go to the errors table; keep = trained on as listed (GALLON's and chemprop's
+    behaviour; they appear in warnings.parquet). Regression replicates are always kept, in
+    one split, and listed in warnings.parquet."""
 
     def __post_init__(self) -> None:
         _check(self.subset is None or self.subset > 0, "subset", "must be a positive integer")
@@ -215,6 +222,11 @@ class LMConfig:
     """How token states become the molecule's embedding (mean for MiniLM, cls for RoBERTa)."""
     text: Literal["smiles+explanation", "smiles"] = "smiles+explanation"
     """The LM's input: the paper's SMILES line plus the LLM explanation, or the SMILES line only."""
+    missing_explanation: Literal["smiles", "skip"] = "smiles"
+    """A molecule whose LLM call failed (no explanation, listed in the errors table): smiles =
+    the LM teacher reads its SMILES line alone; skip = it is left out of the LM teacher's
+    training set (it is still predicted from its SMILES line, so every split stays whole). The
+    report counts these molecules."""
     max_length: int = 256
     """Longest input in tokens (longer texts are truncated)."""
     precision: Literal["auto", "fp32", "bf16"] = "auto"
@@ -240,7 +252,7 @@ class DistillConfig:
     """Weight of the GNN teacher's term (0 switches it off)."""
     beta: float = 0.1
     """Weight of the LM teacher's term (0 switches it off)."""
-    kind: Literal["auto", "label", "representation", "both"] = "label"
+    kind: DistillKind = "label"
     """label: KL to the teacher's soft labels (classification) or MSE to its outputs
     (regression), the default, and the only kind the transfer set can use (teachers score it
     with outputs, not embeddings); representation: MSE to the teacher's pooled embedding; auto
@@ -248,13 +260,13 @@ class DistillConfig:
     the two terms."""
     temperature: float = 1.0
     """Softening temperature of label distillation (the KL is scaled by its square)."""
-    projection: Literal["student", "teacher", "paper"] = "student"
+    projection: Projection = "student"
     """Where the learned linear map W of representation distillation sits: student maps the
     student's embedding into each teacher's space (FitNets); teacher maps each teacher's into the
     student's; paper is GALLON's regression loss as written, MSE(h_MLP, h_GNN) with no map (the
     student and GNN embeddings must have equal sizes) plus MSE(h_MLP, W·h_LM)."""
 
-    transfer: int = 3000
+    transfer: int = 10000
     """Transfer-set distillation: this many unlabelled molecules from the bundled datasets
     (never one of this dataset's molecules, nor one sharing a scaffold with its validation or
     test molecules), scored by the GNN teacher; the student matches the teacher there too.

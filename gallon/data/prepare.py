@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from gallon.config.schema import DataConfig, SplitConfig
+from gallon.data.duplicates import resolve_duplicates
 from gallon.data.loading import DatasetInfo, clean_molecules, read_dataset
 from gallon.data.splits import SPLIT_NAMES, make_split
 from gallon.io import write_json, write_table
@@ -26,6 +27,7 @@ class Prepared:
     info: DatasetInfo
     molecules: pa.Table
     errors: pa.Table
+    warnings: pa.Table  # kept rows a user should know about (duplicates whose labels differ)
     splits: dict[str, list[int]]  # split → data-row ids
     n_input_rows: int
     written: list[str]  # each molecule's SMILES as written in the input (scaffolds come from it)
@@ -35,6 +37,18 @@ def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
     """Read, validate, clean and split (pure apart from reading the input)."""
     info, df = read_dataset(data)
     molecules, errors = clean_molecules(info, df, data.subset, data.subset_seed)
+    molecules, conflicts, warnings = resolve_duplicates(
+        molecules, info.task, data.conflicting_labels
+    )
+    errors = pa.concat_tables([errors, conflicts])
+    if len(conflicts) or len(warnings):
+        logger.warning(
+            "%s: %d rows of molecules listed twice with contradictory labels dropped, %d "
+            "duplicate rows with differing labels kept (errors.parquet, warnings.parquet)",
+            info.name,
+            len(conflicts),
+            len(warnings),
+        )
     rows = molecules.column("row").to_pylist()
     # scaffolds from the SMILES as written (as GALLON's splitter); identity from canonical SMILES
     written = [str(s) for s in df[info.smiles_column].iloc[rows]]
@@ -57,12 +71,13 @@ def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
         split.method,
         *(len(splits[n]) for n in SPLIT_NAMES),
     )
-    return Prepared(info, molecules, errors, splits, len(df), written)
+    return Prepared(info, molecules, errors, warnings, splits, len(df), written)
 
 
 def write_prepared(prepared: Prepared, split: SplitConfig, out: Path) -> None:
     write_table(prepared.molecules, out / "molecules.parquet")
     write_table(prepared.errors, out / "errors.parquet")
+    write_table(prepared.warnings, out / "warnings.parquet")
     write_json(
         {
             "method": split.method,

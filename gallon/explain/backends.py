@@ -56,20 +56,18 @@ def _vllm_preprocess(sampling: dict[str, Any]) -> Callable[[dict], dict]:
     return pre
 
 
-def _vllm_postprocess(max_tokens: int) -> Callable[[dict], dict]:
-    def post(row: dict) -> dict:
-        n_out = int(row.get("num_generated_tokens") or 0)
-        return {
-            "key": row["key"],
-            "smiles": row["smiles"],
-            "explanation": row["generated_text"],
-            "prompt_tokens": int(row.get("num_input_tokens") or 0),
-            "output_tokens": n_out,
-            "finish_reason": "length" if n_out >= max_tokens else "stop",
-            "error": None,
-        }
-
-    return post
+def _vllm_postprocess(row: dict) -> dict:
+    # ray.data.llm's vLLM stage returns text and token counts but not the engine's finish
+    # reason, so none is stored (the report counts answers that used every allowed token).
+    return {
+        "key": row["key"],
+        "smiles": row["smiles"],
+        "explanation": row["generated_text"],
+        "prompt_tokens": int(row.get("num_input_tokens") or 0),
+        "output_tokens": int(row.get("num_generated_tokens") or 0),
+        "finish_reason": None,
+        "error": None,
+    }
 
 
 # The CPU stages around the engine only (de)tokenize. With Ray's default of one CPU each they
@@ -105,7 +103,7 @@ def vllm_processor(cfg, model_source: str, sampling: dict[str, Any]):
     return build_processor(
         config,
         preprocess=_vllm_preprocess(sampling),
-        postprocess=_vllm_postprocess(sampling["max_tokens"]),
+        postprocess=_vllm_postprocess,
         preprocess_map_kwargs=LIGHT_MAP,
         postprocess_map_kwargs=LIGHT_MAP,
     )

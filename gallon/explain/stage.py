@@ -9,7 +9,6 @@ and a killed run resumes where it stopped.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from gallon.errors import error_rows
 from gallon.explain.cache import ExplanationCache
 from gallon.explain.prompts import Modalities, PromptTemplate, cache_key, load_template
 from gallon.io import cache_root
+from gallon.testing import faults
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ EXPLANATION_COLUMNS = (
     "finish_reason",
     "error",
 )
-CRASH_ENV = "GALLON_INJECT_CRASH"  # "explain:<n>": exit hard after n written batches (tests)
 
 
 class PreparePrompts:
@@ -72,6 +71,7 @@ class ExplainStats:
     succeeded: int = 0
     failed: int = 0
     output_tokens: int = 0
+    at_max_tokens: int = 0  # answers that used every allowed token (likely cut off)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -104,11 +104,6 @@ def _normalize(batch: pa.Table, model: str, template: PromptTemplate) -> pa.Tabl
             "created": [time.time()] * n,
         }
     )
-
-
-def _crash_after() -> int | None:
-    target, _, count = os.environ.get(CRASH_ENV, "").partition(":")
-    return int(count) if target == "explain" else None
 
 
 def _processor(cfg: ExplainConfig):
@@ -155,14 +150,14 @@ def explain_molecules(
             num_cpus=0.5,  # with the engine's bundle and the light (de)tokenizers: fits 2 CPUs
         )
         ds = _processor(cfg)(ds)
-        crash_after, seen = _crash_after(), set()
+        after_batch, seen = faults.explain_exit(), set()  # a test's fault hook, else None
         batches = ds.iter_batches(batch_size=None, batch_format="pyarrow")
         for written, batch in enumerate(batches, start=1):
             table = _normalize(batch, cfg.model, template)
             seen.update(table.column("key").to_pylist())
             cache.append(table)
-            if crash_after is not None and written >= crash_after:
-                os._exit(1)  # as if killed: only the batches already written survive
+            if after_batch is not None:
+                after_batch(written)
         lost = [k for k in todo if k not in seen]
         if lost:  # blocks that failed outright (e.g. connection errors after all retries)
             cache.append(
@@ -184,6 +179,8 @@ def explain_molecules(
     stats.succeeded = int(pc.sum(ok.cast(pa.int64())).as_py() or 0)
     stats.failed = table.num_rows - stats.succeeded
     stats.output_tokens = int(pc.sum(table.column("output_tokens")).as_py() or 0)
+    full = pc.greater_equal(table.column("output_tokens"), cfg.max_tokens)
+    stats.at_max_tokens = int(pc.sum(pc.and_(full, ok).cast(pa.int64())).as_py() or 0)
     stats.seconds = round(time.perf_counter() - started, 1)
     failed = table.filter(pc.invert(ok))
     errors = error_rows(
@@ -215,15 +212,31 @@ def _collect(
     return pa.table(out)
 
 
-def report_section(table: pa.Table, stats: ExplainStats, samples: int = 3) -> str:
-    """Markdown: counts and a few sample explanations."""
+MISSING_POLICY = {
+    "smiles": "the LM teacher reads their SMILES line alone",
+    "skip": "the LM teacher leaves them out of its training set and predicts them from their "
+    "SMILES line alone",
+}
+
+
+def report_section(
+    table: pa.Table, stats: ExplainStats, missing: str = "smiles", samples: int = 3
+) -> str:
+    """Markdown: counts, what the LM teacher does without an explanation, a few samples."""
     lines = [
         "## Explanations",
         "",
         f"{stats.molecules} molecules: {stats.cached} answers from the cache, "
         f"{stats.requested} asked, {stats.succeeded} explained, {stats.failed} failed "
-        f"({stats.output_tokens} output tokens, {stats.seconds} s).",
+        f"({stats.output_tokens} output tokens, {stats.seconds} s); {stats.at_max_tokens} "
+        "answers used every allowed token (`explain.max_tokens`) and may be cut off.",
     ]
+    if stats.failed:
+        lines += [
+            "",
+            f"{stats.failed} molecules have no explanation (errors table, stage `explain`): "
+            f"{MISSING_POLICY[missing]} (`lm.missing_explanation: {missing}`).",
+        ]
     ok = table.filter(pc.is_valid(table.column("explanation")))
     for i in range(min(samples, ok.num_rows)):
         row = {c: ok.column(c)[i].as_py() for c in ("smiles", "model", "explanation")}

@@ -33,8 +33,10 @@ def text_spec(role, ctx, seed: int) -> dict[str, Any]:
             "explanations": str(ctx.out / EXPLANATIONS),
             "molecules": str(ctx.out / "molecules.parquet"),
             "splits": ctx.splits,
+            "missing_explanation": lm.missing_explanation,
         },
-        "distill": {"weights": {}},
+        # no teachers; the other keys are inert, and fixed so that they never change reuse keys
+        "distill": {"weights": {}, "kind": "auto", "temperature": 1.0, "projection": "student"},
     }
 
 

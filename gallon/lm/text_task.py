@@ -7,14 +7,15 @@ Texts are tokenized once (truncated to `max_length`); batches are padded to thei
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
 import torch
 
+from gallon.config.schema import TrainConfig
 from gallon.io import read_table
 from gallon.lm.encoder import TextRegressor, resolve_encoder
+from gallon.train.spec import WorkerSpec
 
 TEXT_TEMPLATE = "The original SMILES string: {smiles}\n{explanation}"
 
@@ -58,32 +59,38 @@ def _labels(table) -> np.ndarray:
 
 
 class TextTask:
-    def load(self, spec: dict[str, Any]) -> TextSet:
+    def load(self, spec: WorkerSpec | dict) -> TextSet:
         from transformers import AutoTokenizer
 
-        d = spec["data"]
-        expl = read_table(d["explanations"], ("row", "smiles", "explanation")).sort_by("row")
-        mols = read_table(d["molecules"], ("row", "y")).sort_by("row")
+        spec = WorkerSpec.parse(spec)
+        d = spec.data
+        expl = read_table(d.explanations, ("row", "smiles", "explanation")).sort_by("row")
+        mols = read_table(d.molecules, ("row", "y")).sort_by("row")
         rows = expl.column("row").to_numpy()
         mol_rows = mols.column("row").to_numpy()
         keep = np.isin(rows, mol_rows)
         expl = expl.filter(pc.is_in(expl.column("row"), value_set=mols.column("row")))
         rows = rows[keep]
         y = _labels(mols)[np.searchsorted(mol_rows, rows)]
-        use = spec["model"]["text"] == "smiles+explanation"
+        use = spec.model.text == "smiles+explanation"
         texts = [
             make_text(s, e, use)
             for s, e in zip(
                 expl.column("smiles").to_pylist(), expl.column("explanation").to_pylist()
             )
         ]
-        tok = AutoTokenizer.from_pretrained(resolve_encoder(spec["model"]["encoder"]))
-        enc = tok(texts, truncation=True, max_length=spec["model"]["max_length"])
+        tok = AutoTokenizer.from_pretrained(resolve_encoder(spec.model.encoder))
+        enc = tok(texts, truncation=True, max_length=spec.model.max_length)
         lookup = {int(r): i for i, r in enumerate(rows)}
         index = {
             name: np.asarray([lookup[r] for r in ids if r in lookup], dtype=np.int64)
-            for name, ids in d["splits"].items()
+            for name, ids in d.splits.items()
         }
+        if use and d.missing_explanation == "skip":  # failed LLM calls: not trained on
+            explained = np.asarray(
+                [bool(e and e.strip()) for e in expl.column("explanation").to_pylist()]
+            )
+            index["train"] = index["train"][explained[index["train"]]]
         data = TextSet(
             [np.asarray(x, dtype=np.int64) for x in enc["input_ids"]],
             rows,
@@ -92,18 +99,16 @@ class TextTask:
             tok.pad_token_id or 0,
         )
         data.y_scaled = y
-        if spec["task"] == "regression":
+        if spec.task == "regression":
             train = y[index["train"]]
             data.y_mean, data.y_std = np.nanmean(train, 0), np.nanstd(train, 0)
             data.y_std = np.where(data.y_std > 0, data.y_std, 1.0)
             data.y_scaled = (y - data.y_mean) / data.y_std
         return data
 
-    def build_model(self, spec: dict[str, Any]) -> torch.nn.Module:
-        m = spec["model"]
-        return TextRegressor(
-            m["encoder"], m["num_tasks"], m["pooling"], m["dropout"], m.get("precision", "auto")
-        )
+    def build_model(self, spec: WorkerSpec | dict) -> torch.nn.Module:
+        m = WorkerSpec.parse(spec).model
+        return TextRegressor(m.encoder, m.num_tasks, m.pooling, m.dropout, m.precision)
 
     def lengths(self, data: TextSet, positions: np.ndarray) -> np.ndarray:
         """Tokens per text at these positions (prediction sorts by it)."""
@@ -125,5 +130,5 @@ class TextTask:
         out, h = model(batch.input_ids, batch.attention_mask)
         return out.float(), h.float()
 
-    def optimizer(self, params, train: dict[str, Any]) -> torch.optim.Optimizer:
-        return torch.optim.AdamW(params, lr=train["lr"], weight_decay=train["weight_decay"])
+    def optimizer(self, params, train: TrainConfig) -> torch.optim.Optimizer:
+        return torch.optim.AdamW(params, lr=train.lr, weight_decay=train.weight_decay)

@@ -1,8 +1,9 @@
-"""Export a student (atom_mlp) to TorchScript for use outside Ray and outside gallon's Python.
+"""Export a student (atom_mlp) to TorchScript: the network runs without gallon, Ray or Python.
 
 The exported module maps (x (atoms, F) float32, batch (atoms,) int64) to predictions in target
 units (probabilities for classification): pooling, head, sigmoid or de-standardisation included.
-x comes from the featurizer described by featurizer.json, written next to it.
+It does not featurise: x must come from gallon's featurizer described by featurizer.json (written
+next to it), so turning SMILES into x still needs gallon's Python (`gallon.features`).
 """
 
 from __future__ import annotations

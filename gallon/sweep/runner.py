@@ -19,7 +19,8 @@ import pandas as pd
 from gallon.errors import ConfigError
 from gallon.evaluation.metrics import PRIMARY
 from gallon.sweep.space import config_value, plain_params, tune_space
-from gallon.sweep.trial import interrupt_callbacks, train_trial
+from gallon.sweep.trial import train_trial
+from gallon.testing import faults
 from gallon.train.stage import Role, RunContext
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def _tuner(ctx: RunContext, role: Role, storage: str | Path, resume: bool):
         run_config=tune.RunConfig(
             name=TUNE_NAME,
             storage_path=str(storage),
-            callbacks=interrupt_callbacks(),
+            callbacks=faults.sweep_interrupts(),
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
             verbose=1,
         ),

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,6 @@ from gallon.train.stage import RunContext
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "state.pt"
-STOP_ENV = "GALLON_INJECT_SWEEP_STOP"  # "<n>": interrupt the sweep (SIGINT) after n trials end
 
 
 class TuneSession:
@@ -80,23 +77,3 @@ def train_trial(params: dict[str, Any], ctx: RunContext, role, seed: int, cpus: 
     logging.basicConfig(level=logging.WARNING)
     spec = {**trial_spec(ctx, params, role, seed, cpus), "name": "trial"}
     run_loop(spec, TuneSession(PRIMARY[ctx.info.task], gpus > 0))
-
-
-def interrupt_callbacks() -> list:
-    """For tests: with GALLON_INJECT_SWEEP_STOP=n, a Tune callback sends this process SIGINT
-    (as Ctrl-C would) after n trials ended, so the sweep stops the way a user's interrupt does."""
-    n = int(os.environ.get(STOP_ENV) or 0)
-    if not n:
-        return []
-    from ray.tune import Callback
-
-    class InterruptAfter(Callback):
-        ended = 0
-
-        def on_trial_complete(self, iteration, trials, trial, **info):
-            self.ended += 1
-            if self.ended == n:
-                logger.warning("%s: interrupting the sweep after %d trials", STOP_ENV, n)
-                os.kill(os.getpid(), signal.SIGINT)
-
-    return [InterruptAfter()]

@@ -27,6 +27,7 @@ import torch
 from gallon.errors import InputError
 from gallon.features.graphs import FEATURE_COLUMNS, graph_arrays
 from gallon.io import read_table
+from gallon.train.spec import TransferData
 
 logger = logging.getLogger(__name__)
 
@@ -115,10 +116,10 @@ def load_graph_set(
     bond_dim: int,
     task: str,
     teachers: dict[str, str] | None = None,
-    transfer: dict[str, Any] | None = None,
+    transfer: TransferData | None = None,
     bonds: bool = True,
 ) -> GraphSet:
-    """The dataset's molecules (+ `transfer` = {"features": path, "teachers": {name: path}})."""
+    """The dataset's molecules (+ the `transfer` molecules, scored by `transfer.teachers`)."""
     feats = read_table(features_path, FEATURE_COLUMNS).sort_by("row")
     mols = read_table(molecules_path, ("row", "y")).sort_by("row")
     rows = feats.column("row").to_numpy()
@@ -127,7 +128,7 @@ def load_graph_set(
     n_own, n_tasks = len(rows), labels.shape[1]
     tables = [feats]
     if transfer:
-        extra = read_table(transfer["features"], FEATURE_COLUMNS).sort_by("row")
+        extra = read_table(transfer.features, FEATURE_COLUMNS).sort_by("row")
         tables.append(extra)
         t_rows = extra.column("row").to_numpy()
         index["transfer"] = np.arange(n_own, n_own + len(t_rows))
@@ -148,7 +149,7 @@ def load_graph_set(
         mask = np.ones((len(rows), 1), np.float32)  # the teacher's output is known
         hmask = np.ones((len(rows), 1), np.float32)  # its representation is known
         if transfer:
-            scored = (transfer.get("teachers") or {}).get(name)
+            scored = transfer.teachers.get(name)
             t_out = np.zeros((len(rows) - n_own, n_tasks), np.float32)
             if scored:
                 table = read_table(scored, TRANSFER_COLUMNS).sort_by("row")

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
+from gallon.config.schema import TrainConfig
 from gallon.models import MODELS, build_model
 from gallon.train.data import GraphSet, load_graph_set, set_batches
+from gallon.train.spec import WorkerSpec
 
 
 class GraphTask:
-    def load(self, spec: dict[str, Any]) -> GraphSet:
-        d = spec["data"]
+    def load(self, spec: WorkerSpec | dict) -> GraphSet:
+        spec = WorkerSpec.parse(spec)
+        d = spec.data
         return load_graph_set(
-            d["features"],
-            d["molecules"],
-            d["splits"],
-            d["atom_dim"],
-            d["bond_dim"],
-            spec["task"],
-            d.get("teachers"),
-            d.get("transfer"),
-            bonds=MODELS[spec["model"]["name"]].uses_bonds,
+            d.features,
+            d.molecules,
+            d.splits,
+            d.atom_dim,
+            d.bond_dim,
+            spec.task,
+            d.teachers,
+            d.transfer,
+            bonds=MODELS[spec.model["name"]].uses_bonds,
         )
 
-    def build_model(self, spec: dict[str, Any]) -> torch.nn.Module:
-        return build_model(spec["model"])
+    def build_model(self, spec: WorkerSpec | dict) -> torch.nn.Module:
+        return build_model(WorkerSpec.parse(spec).model)
 
     def batches(self, data: GraphSet, order: np.ndarray, batch_size: int):
         return set_batches(data, order, batch_size)
@@ -35,5 +36,5 @@ class GraphTask:
     def forward(self, model: torch.nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
         return model(batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs)
 
-    def optimizer(self, params, train: dict[str, Any]) -> torch.optim.Optimizer:
-        return torch.optim.Adam(params, lr=train["lr"], weight_decay=train["weight_decay"])
+    def optimizer(self, params, train: TrainConfig) -> torch.optim.Optimizer:
+        return torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay)

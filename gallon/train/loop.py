@@ -22,6 +22,7 @@ import torch
 from gallon.evaluation.metrics import PRIMARY, evaluate, is_better, to_predictions
 from gallon.train.objectives import Objective, TrainModule, resolve_terms
 from gallon.train.schedule import build_scheduler, steps_per_epoch
+from gallon.train.spec import WorkerSpec
 from gallon.train.tasks import TrainTask, get_task, predict
 
 logger = logging.getLogger(__name__)
@@ -67,24 +68,17 @@ class LocalSession:
             self.saved = copy.deepcopy(state)
 
 
-def build_train_module(task: TrainTask, spec: dict[str, Any], data) -> TrainModule:
+def build_train_module(task: TrainTask, spec: WorkerSpec, data) -> TrainModule:
     """Model + objective; representation terms need the model's pooled size (probed once)."""
     model = task.build_model(spec)
-    dist = spec.get("distill") or {}
-    terms = resolve_terms(
-        spec["task"], dist.get("kind", "auto"), dist.get("weights", {}), data.teacher_dims
-    )
+    dist = spec.distill
+    terms = resolve_terms(spec.task, dist.kind, dist.weights, data.teacher_dims)
     model.eval()
     with torch.no_grad():
         probe = next(iter(task.batches(data, data.index["train"][:2], 2)))
         _, h = task.forward(model, probe)
     objective = Objective(
-        spec["task"],
-        terms,
-        h.shape[1],
-        dist.get("temperature", 1.0),
-        dist.get("projection", "student"),
-        spec.get("label_smoothing", 0.0),
+        spec.task, terms, h.shape[1], dist.temperature, dist.projection, spec.label_smoothing
     )
     return TrainModule(model, objective, task.forward)
 
@@ -95,12 +89,15 @@ def score_split(task: TrainTask, model, data, split: str, spec_task: str, device
     return evaluate(spec_task, data.y[data.index[split]], pred)
 
 
-def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
-    """Train with early stopping on the validation metric; returns a small summary."""
-    tc, task, seed = spec["train"], spec["task"], int(spec["seed"])
+def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, Any]:
+    """Train with early stopping on the validation metric; returns a small summary.
+
+    `spec` is parsed on arrival (`WorkerSpec.parse`): a missing or unknown key fails here."""
+    spec = WorkerSpec.parse(spec)
+    tc, task, seed = spec.train, spec.task, spec.seed
     torch.manual_seed(seed)
-    torch.set_num_threads(max(1, int(tc.get("cpus_per_worker", 1))))
-    kind = get_task(spec.get("kind", "graph"))
+    torch.set_num_threads(tc.cpus_per_worker)
+    kind = get_task(spec.kind)
     gs = kind.load(spec)
     module = build_train_module(kind, spec, gs)
     ddp = session.wrap(module)
@@ -109,7 +106,7 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
     # transfer molecules (unlabelled, teacher-scored) are trained on beside the labelled ones
     train_pos = np.concatenate([gs.index["train"], gs.index.get("transfer", np.zeros(0, int))])
     shard_size = len(train_pos) // session.world_size
-    scheduler = build_scheduler(optimizer, tc, steps_per_epoch(shard_size, tc["batch_size"]))
+    scheduler = build_scheduler(optimizer, tc, steps_per_epoch(shard_size, tc.batch_size))
     metric = PRIMARY[task]
     state: dict[str, Any] = {
         "epoch": 0,
@@ -128,8 +125,8 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
         torch.set_rng_state(saved["rng"])
         state = {k: saved[k] for k in state}
         state["resumed_from"] = [*state["resumed_from"], state["epoch"]]
-        logger.info("%s: resumed from checkpoint at epoch %d", spec["name"], state["epoch"])
-    for epoch in range(state["epoch"], tc["epochs"]):
+        logger.info("%s: resumed from checkpoint at epoch %d", spec.name, state["epoch"])
+    for epoch in range(state["epoch"], tc.epochs):
         t0 = time.perf_counter()
         perm = train_pos[np.random.default_rng([seed, epoch]).permutation(len(train_pos))]
         shard = perm[: len(perm) // session.world_size * session.world_size]
@@ -137,7 +134,7 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
         ddp.train()
         totals: dict[str, float] = {}
         n_batches = 0
-        for batch in kind.batches(gs, shard, tc["batch_size"]):
+        for batch in kind.batches(gs, shard, tc.batch_size):
             optimizer.zero_grad()
             loss, parts = ddp(batch.to(session.device))
             loss.backward()
@@ -165,21 +162,21 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
         }
         state["history"].append(record)
         state["epoch"] = epoch + 1
-        stop = state["bad_epochs"] >= tc["patience"] or state["epoch"] >= tc["epochs"]
+        stop = state["bad_epochs"] >= tc.patience or state["epoch"] >= tc.epochs
         if session.rank == 0:
             logger.info(
                 "%s epoch %d/%d loss %.4f val_%s %.4f best %.4f@%d%s",
-                spec["name"],
+                spec.name,
                 epoch + 1,
-                tc["epochs"],
+                tc.epochs,
                 record.get("train_loss", float("nan")),
                 metric,
                 value,
                 state["best_value"] if state["best_value"] is not None else float("nan"),
                 state["best_epoch"] + 1,
-                " (early stop)" if stop and state["epoch"] < tc["epochs"] else "",
+                " (early stop)" if stop and state["epoch"] < tc.epochs else "",
             )
-        checkpoint = stop or state["epoch"] % tc["checkpoint_every"] == 0
+        checkpoint = stop or state["epoch"] % tc.checkpoint_every == 0
         full = None
         if checkpoint:
             full = {
@@ -201,8 +198,10 @@ def run_loop(spec: dict[str, Any], session: Session) -> dict[str, Any]:
     }
 
 
-def fit_local(spec: dict[str, Any], storage: Any = None, name: str = "model") -> FitResult:
+def fit_local(
+    spec: dict[str, Any] | WorkerSpec, storage: Any = None, name: str = "model"
+) -> FitResult:
     """Train in this process without Ray (unit tests, quick experiments); same loop, same result."""
     session = LocalSession()
-    summary = run_loop({**spec, "name": name}, session)
+    summary = run_loop(WorkerSpec.parse(spec).replace(name=name), session)
     return FitResult(session.saved["best_state"], summary)

@@ -7,10 +7,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 from torch.optim.lr_scheduler import ConstantLR, ExponentialLR, LinearLR, LRScheduler, SequentialLR
+
+from gallon.config.schema import TrainConfig
 
 SCHEDULES = ("constant", "warmup_exp")
 
@@ -22,21 +22,21 @@ def steps_per_epoch(n_examples: int, batch_size: int) -> int:
 
 
 def build_scheduler(
-    optimizer: torch.optim.Optimizer, train: dict[str, Any], steps: int
+    optimizer: torch.optim.Optimizer, train: TrainConfig, steps: int
 ) -> LRScheduler:
-    """The schedule named by `train['schedule']` for `train['epochs']` epochs of `steps` steps."""
-    kind = train.get("schedule", "constant")
+    """The schedule named by `train.schedule` for `train.epochs` epochs of `steps` steps."""
+    kind = train.schedule
     if kind == "constant":
         return ConstantLR(optimizer, factor=1.0, total_iters=0)
     if kind != "warmup_exp":
         raise ValueError(f"unknown schedule '{kind}'; choose one of {SCHEDULES}")
-    warm = max(1, round(train["warmup_epochs"] * steps))
-    decay = max(1, train["epochs"] * steps - warm)
+    warm = max(1, round(train.warmup_epochs * steps))
+    decay = max(1, train.epochs * steps - warm)
     return SequentialLR(
         optimizer,
         [
-            LinearLR(optimizer, train["lr_start_factor"], 1.0, total_iters=warm),
-            ExponentialLR(optimizer, gamma=train["lr_end_factor"] ** (1.0 / decay)),
+            LinearLR(optimizer, train.lr_start_factor, 1.0, total_iters=warm),
+            ExponentialLR(optimizer, gamma=train.lr_end_factor ** (1.0 / decay)),
         ],
         milestones=[warm],
     )

@@ -27,6 +27,7 @@ from gallon.io import cache_root, write_json, write_table
 from gallon.models import count_parameters
 from gallon.storage import Storage
 from gallon.train.reuse import ModelStore, spec_key
+from gallon.train.spec import WorkerSpec
 from gallon.train.tasks import get_task, predict
 from gallon.train.transfer import SCORING_TEACHERS as SCORING
 
@@ -90,15 +91,18 @@ class RunContext:
         root = self.cfg.run.cache_dir
         return ModelStore(Path(root).expanduser() if root else cache_root() / "trained")
 
-    def dataset(self, spec: dict[str, Any]):
+    def dataset(self, spec: WorkerSpec | dict[str, Any]):
         """The dataset's molecules as the spec's model reads them, with labels and without
         teachers or transfer molecules (for driver-side prediction). Loaded once per kind,
         features and model: a student and a GNN may read different features."""
-        key = (spec["kind"], spec["data"].get("features"), str(spec["model"].get("name")))
+        spec = WorkerSpec.parse(spec)
+        name = spec.model["name"] if isinstance(spec.model, dict) else spec.model.encoder
+        key = (spec.kind, getattr(spec.data, "features", None), name)
         if key not in self._data:
-            data = {k: v for k, v in spec["data"].items() if k != "transfer"}
-            plain = {**spec, "data": {**data, "teachers": {}}}
-            self._data[key] = get_task(spec["kind"]).load(plain)
+            data = spec.data
+            if hasattr(data, "teachers"):
+                data = dataclasses.replace(data, teachers={}, transfer=None)
+            self._data[key] = get_task(spec.kind).load(spec.replace(data=data))
         return self._data[key]
 
 
@@ -117,6 +121,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
         "teachers": teachers,
     }
     scorers = [t for t in weights if t in SCORING]
+    data["transfer"] = None
     if ctx.transfer is not None and scorers:  # a transfer set only helps with a teacher on it
         data["transfer"] = {
             "features": str(ctx.transfer.features),
@@ -146,6 +151,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
             "temperature": cfg.distill.temperature,
             "projection": cfg.distill.projection,
         },
+        "label_smoothing": 0.0,
     }
 
 
@@ -203,6 +209,7 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
         from gallon.train.ray_fit import fit as fitter
 
     spec = role.spec(ctx, seed)
+    typed = WorkerSpec.parse(spec)  # a malformed spec fails here, before any worker starts
     name = f"{role.name}_seed{seed}"
     folder = ctx.out / role.name / f"seed_{seed}"
     store = ctx.model_store()
@@ -221,10 +228,10 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
         )
         return run
     result = fitter(ctx.for_workers(spec), ctx.checkpoints(), name)
-    kind = get_task(spec["kind"])
-    model = kind.build_model(spec)
+    kind = get_task(typed.kind)
+    model = kind.build_model(typed)
     model.load_state_dict(result.best_state)
-    data = ctx.dataset(spec)
+    data = ctx.dataset(typed)
     out, h = predict(kind, model, data)
     pred = to_predictions(out, ctx.info.task, data.y_mean, data.y_std)
     table = pa.table(
@@ -248,7 +255,7 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
         "dataset": ctx.info.name,
         "y_mean": None if data.y_mean is None else data.y_mean.tolist(),
         "y_std": None if data.y_std is None else data.y_std.tolist(),
-        "teachers": (spec.get("distill") or {}).get("weights", {}),
+        "teachers": typed.distill.weights,
         "best_epoch": result.summary.get("best_epoch"),
     }
     role.save(folder, model, spec, hparams, ctx)

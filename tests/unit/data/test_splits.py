@@ -91,9 +91,10 @@ def test_random_split_keeps_duplicates_together():
         assert where[0] == where[1]
 
 
-# sha256 of json([train, val, test]) of the bundled datasets' default split. Each was checked
-# against GALLON's own splitter.py (scaffold_split on the same cleaned rows' written SMILES),
-# and random_scaffold seeds 0 and 1 too: identical on all seven datasets (docs/benchmarks.md).
+# sha256 of json([train, val, test]) of the bundled datasets' default split, with every row
+# GALLON keeps (`conflicting_labels: keep`). Each was checked against GALLON's own splitter.py
+# (scaffold_split on the same cleaned rows' written SMILES), and random_scaffold seeds 0 and 1
+# too: identical on all seven datasets (docs/benchmarks.md).
 REFERENCE_SPLITS = {
     "bace": "e73ffd0328d633b7",
     "bbbp": "420c1ba7f4140acc",
@@ -112,7 +113,7 @@ def test_bundled_scaffold_splits_equal_the_reference(name):
     from gallon.config.schema import DataConfig, SplitConfig
     from gallon.data.prepare import prepare
 
-    splits = prepare(DataConfig(dataset=name), SplitConfig()).splits
+    splits = prepare(DataConfig(dataset=name, conflicting_labels="keep"), SplitConfig()).splits
     text = json.dumps([splits[k] for k in SPLIT_NAMES]).encode()
     assert hashlib.sha256(text).hexdigest()[:16] == REFERENCE_SPLITS[name]
     if name == "bbbp":  # the rows that the canonical-SMILES scaffolds put in validation

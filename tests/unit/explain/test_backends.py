@@ -51,3 +51,24 @@ def test_api_key_comes_from_the_named_variable(monkeypatch):
         backends.api_key(cfg)
     monkeypatch.setenv("MY_KEY", "s3cret")
     assert backends.api_key(cfg) == "s3cret"
+
+
+def test_vllm_rows_store_no_finish_reason_the_engine_did_not_report():
+    # ray.data.llm's vLLM stage gives text and token counts only: a guess from the count
+    # ("length" at max_tokens) would be stored as if the engine had said it
+    row = backends._vllm_postprocess(
+        {
+            "key": "k",
+            "smiles": "C",
+            "generated_text": "text",
+            "num_input_tokens": 7,
+            "num_generated_tokens": 64,
+        }
+    )
+    assert row["finish_reason"] is None
+    assert (row["explanation"], row["prompt_tokens"], row["output_tokens"]) == ("text", 7, 64)
+    answer = {"message": {"content": "x"}, "finish_reason": "length"}
+    endpoint = backends._openai_postprocess(
+        {"key": "k", "smiles": "C", "http_response": {"choices": [answer], "usage": {}}}
+    )
+    assert endpoint["finish_reason"] == "length"  # what the endpoint said, verbatim

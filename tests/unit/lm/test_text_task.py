@@ -119,3 +119,20 @@ def test_precision_choices(tiny_encoder):
     np.testing.assert_allclose(half.numpy(), full.numpy(), atol=0.05)
     with pytest.raises(ConfigError, match="lm.precision"):
         TextRegressor(str(tiny_encoder), 1, precision="fp16")
+
+
+@pytest.mark.parametrize("policy", ["smiles", "skip"])
+def test_a_molecule_without_explanation_follows_the_configured_policy(
+    tiny_run, tiny_encoder, policy
+):
+    ctx = tiny_run(overrides=(f"lm.encoder={tiny_encoder}", f"lm.missing_explanation={policy}"))
+    _with_explanations(ctx, missing=8)
+    data = TextTask().load(ROLES["lm"].spec(ctx, 0))
+    unexplained = set(range(8))  # positions of the molecules whose LLM call failed
+    train = set(data.index["train"].tolist())
+    if policy == "skip":
+        assert not train & unexplained
+    else:
+        assert train & unexplained  # read from their SMILES line alone
+    for split in ("val", "test"):  # validation and test stay whole either way
+        assert len(data.index[split]) == len(ctx.splits[split])

@@ -1,0 +1,84 @@
+"""Fault injection for gallon's integration tests: crashes and interrupts on request.
+
+Each hook is built on the driver from an environment variable and is `None` (or empty) when the
+variable is unset, which is always the case outside tests; library code only calls what it is
+handed. The variables:
+
+- `GALLON_INJECT_CRASH="<model>:<epoch>"` (e.g. `gnn_seed0:2`): that model's Ray Train worker
+  raises once after reporting the epoch; the restarted worker resumes from its checkpoint.
+- `GALLON_INJECT_CRASH="explain:<n>"`: the explain stage's process exits hard after writing n
+  batches to the cache, as a killed process would.
+- `GALLON_INJECT_SWEEP_STOP=<n>`: a Tune callback sends the sweep's process SIGINT after n trials
+  ended, as Ctrl-C would.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+CRASH_ENV = "GALLON_INJECT_CRASH"
+STOP_ENV = "GALLON_INJECT_SWEEP_STOP"
+
+
+@dataclass(frozen=True)
+class WorkerCrash:
+    """Raise once, on rank 0, after `epoch` is reported (a marker file makes it once)."""
+
+    epoch: int
+    marker: str
+
+    def __call__(self, rank: int, epoch: int) -> None:
+        if rank != 0 or epoch != self.epoch:
+            return
+        marker = Path(self.marker)
+        if not marker.exists():  # crash once: the restarted worker must get past this epoch
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(str(epoch))
+            raise RuntimeError(f"injected crash after epoch {epoch} ({CRASH_ENV})")
+
+
+def worker_crash(name: str, markers: Path) -> WorkerCrash | None:
+    """The crash requested for model `name`, if any (markers: a folder the workers can write)."""
+    target, _, epoch = os.environ.get(CRASH_ENV, "").rpartition(":")
+    if not target or target != name:
+        return None
+    return WorkerCrash(int(epoch), str(markers / name / "crash_injected"))
+
+
+def explain_exit() -> Callable[[int], None] | None:
+    """A hook `after(written_batches)` that exits the process hard at the requested count."""
+    target, _, count = os.environ.get(CRASH_ENV, "").partition(":")
+    if target != "explain":
+        return None
+
+    def after(written: int) -> None:
+        if written >= int(count):
+            os._exit(1)  # as if killed: only the batches already written survive
+
+    return after
+
+
+def sweep_interrupts() -> list:
+    """Tune callbacks that interrupt the sweep after the requested number of trials."""
+    n = int(os.environ.get(STOP_ENV) or 0)
+    if not n:
+        return []
+    from ray.tune import Callback
+
+    class InterruptAfter(Callback):
+        ended = 0
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            self.ended += 1
+            if self.ended == n:
+                logger.warning("%s: interrupting the sweep after %d trials", STOP_ENV, n)
+                os.kill(os.getpid(), signal.SIGINT)
+
+    return [InterruptAfter()]
