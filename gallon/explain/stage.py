@@ -64,6 +64,7 @@ class PreparePrompts:
 
 @dataclass
 class ExplainStats:
+    source: str = ""  # the LLM's name, rdkit-facts-v1 or file:<name>@<sha> (source_name)
     molecules: int = 0
     unique: int = 0
     cached: int = 0
@@ -91,7 +92,7 @@ def _normalize(batch: pa.Table, model: str, template: PromptTemplate) -> pa.Tabl
         {
             "key": d["key"],
             "smiles": d["smiles"],
-            "model": [model] * n,
+            "model": [m or model for m in d.get("model", [None] * n)],
             "template": [template.version] * n,
             "modalities": ["+".join(template.modalities.names())] * n,
             "explanation": [
@@ -104,6 +105,42 @@ def _normalize(batch: pa.Table, model: str, template: PromptTemplate) -> pa.Tabl
             "created": [time.time()] * n,
         }
     )
+
+
+def source_name(cfg: ExplainConfig) -> str:
+    """Who writes the explanations: the LLM's name, `rdkit-facts-v1`, or `file:<name>@<sha>`."""
+    from gallon.explain.offline import RDKIT_SOURCE, file_source
+
+    if cfg.backend == "rdkit":
+        return RDKIT_SOURCE
+    if cfg.backend == "file":
+        return file_source(cfg.file)
+    return cfg.model
+
+
+def _answers(todo: dict[str, str], cfg: ExplainConfig, template: PromptTemplate):
+    """Result batches (pyarrow) for `todo` (key → SMILES) from the configured backend."""
+    import ray
+
+    from gallon.explain.offline import DescribeBatch, file_rows
+
+    if cfg.backend == "file":  # a join on the driver: no model to run
+        yield pa.table(file_rows(todo, cfg.file))
+        return
+    ds = ray.data.from_items([{"key": k, "smiles": s} for k, s in todo.items()])
+    if cfg.backend == "rdkit":
+        ds = ds.map_batches(DescribeBatch, batch_size=cfg.batch_size, concurrency=1)
+    else:
+        template_dict = {**asdict(template), "modalities": asdict(template.modalities)}
+        ds = ds.map_batches(
+            PreparePrompts,
+            fn_constructor_kwargs={"template": template_dict},
+            batch_size=cfg.batch_size,
+            concurrency=1,
+            num_cpus=0.5,  # with the engine's bundle and the light (de)tokenizers: fits 2 CPUs
+        )
+        ds = _processor(cfg)(ds)
+    yield from ds.iter_batches(batch_size=None, batch_format="pyarrow")
 
 
 def _processor(cfg: ExplainConfig):
@@ -119,41 +156,30 @@ def explain_molecules(
     molecules: pa.Table, dataset: str, targets: list[str], task: str, cfg: ExplainConfig
 ) -> tuple[pa.Table, pa.Table, ExplainStats]:
     """molecules (row, smiles) → (explanations `EXPLANATION_COLUMNS`, errors, stats)."""
-    import ray
 
     started = time.perf_counter()
     template = load_template(
         dataset, targets, task, Modalities(cfg.smiles, cfg.bonds, cfg.image), cfg.image_size
     )
     rows, smiles = molecules.column("row").to_pylist(), molecules.column("smiles").to_pylist()
-    keys = [cache_key(s, template.version, cfg.model, cfg.sampling()) for s in smiles]
+    source = source_name(cfg)
+    keys = [cache_key(s, template.version, source, cfg.sampling()) for s in smiles]
     cache = ExplanationCache(cfg.cache_dir or cache_root() / "explanations")
     done = cache.successful_keys()
     todo = {k: s for k, s in zip(keys, smiles) if k not in done}
-    stats = ExplainStats(molecules=len(keys), unique=len(set(keys)), requested=len(todo))
+    stats = ExplainStats(source, len(keys), len(set(keys)), requested=len(todo))
     stats.cached = stats.unique - stats.requested
     logger.info(
         "explain: %d molecules, %d cached, %d to ask %s",
         stats.molecules,
         stats.cached,
         stats.requested,
-        cfg.model,
+        source,
     )
     if todo:
-        template_dict = {**asdict(template), "modalities": asdict(template.modalities)}
-        ds = ray.data.from_items([{"key": k, "smiles": s} for k, s in todo.items()])
-        ds = ds.map_batches(
-            PreparePrompts,
-            fn_constructor_kwargs={"template": template_dict},
-            batch_size=cfg.batch_size,
-            concurrency=1,
-            num_cpus=0.5,  # with the engine's bundle and the light (de)tokenizers: fits 2 CPUs
-        )
-        ds = _processor(cfg)(ds)
         after_batch, seen = faults.explain_exit(), set()  # a test's fault hook, else None
-        batches = ds.iter_batches(batch_size=None, batch_format="pyarrow")
-        for written, batch in enumerate(batches, start=1):
-            table = _normalize(batch, cfg.model, template)
+        for written, batch in enumerate(_answers(todo, cfg, template), start=1):
+            table = _normalize(batch, source, template)
             seen.update(table.column("key").to_pylist())
             cache.append(table)
             if after_batch is not None:
@@ -169,7 +195,7 @@ def explain_molecules(
                             "__inference_error__": ["no response from the LLM backend"] * len(lost),
                         }
                     ),
-                    cfg.model,
+                    source,
                     template,
                 )
             )
@@ -226,7 +252,8 @@ def report_section(
     lines = [
         "## Explanations",
         "",
-        f"{stats.molecules} molecules: {stats.cached} answers from the cache, "
+        f"Source: `{stats.source}`. {stats.molecules} molecules: {stats.cached} answers from "
+        "the cache, "
         f"{stats.requested} asked, {stats.succeeded} explained, {stats.failed} failed "
         f"({stats.output_tokens} output tokens, {stats.seconds} s); {stats.at_max_tokens} "
         "answers used every allowed token (`explain.max_tokens`) and may be cut off.",

@@ -4,7 +4,7 @@ import pytest
 
 from gallon.config import DataConfig, SplitConfig
 from gallon.data.loading import clean_molecules, read_dataset
-from gallon.data.prepare import prepare
+from gallon.data.prepare import prepare, write_prepared
 from gallon.errors import InputError
 
 
@@ -127,3 +127,17 @@ def test_prepare_reports_empty_split(tiny_csv):
     cfg = DataConfig(dataset=str(tiny_csv), smiles_column="smi", targets=("logs",), subset=3)
     with pytest.raises(InputError, match="split is empty"):
         prepare(cfg, SplitConfig(method="scaffold"))
+
+
+def test_an_empty_scaffold_split_names_the_method_that_works(tiny_csv):
+    cfg = DataConfig(dataset=str(tiny_csv), smiles_column="smi", targets=("logs",), subset=3)
+    with pytest.raises(InputError, match="split.method=random"):
+        prepare(cfg, SplitConfig(method="scaffold"))
+
+
+def test_a_handful_of_molecules_needs_no_split(tiny_csv, tmp_path):
+    cfg = DataConfig(dataset=str(tiny_csv), smiles_column="smi", targets=("logs",), subset=6)
+    prepared = prepare(cfg, None)
+    assert prepared.molecules.num_rows == 6 and prepared.splits == {}
+    write_prepared(prepared, None, tmp_path)
+    assert (tmp_path / "molecules.parquet").is_file() and not (tmp_path / "splits.json").exists()
