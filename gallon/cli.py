@@ -17,8 +17,6 @@ from gallon.errors import EXIT_USAGE, GallonError
 
 logger = logging.getLogger("gallon")
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "jobs" / "configs" / "default.yaml"
-
 
 def base_parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
@@ -77,7 +75,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
         run["out"] = args.out
     if run:
         extra["run"] = run
-    paths = args.config or ([DEFAULT_CONFIG] if DEFAULT_CONFIG.exists() else [])
+    # The defaults are the schema's (gallon.config.schema; jobs/configs/default.yaml is their
+    # dump), so they come with the installed package; each --config file merges over them.
+    paths = list(args.config)
     if getattr(args, "params", None):
         paths = [*paths, args.params]
     cfg = load_config(paths, args.overrides, extra)

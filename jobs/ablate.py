@@ -17,8 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run_all  # noqa: E402
+from gallon.commands import run as run_all
 
 ALL_STUDENTS = "[lm,gnn,mlp,student,student_gnn,student_lm]"
 

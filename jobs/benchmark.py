@@ -21,9 +21,8 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import compare_chemprop  # noqa: E402
-import run_all  # noqa: E402  (the job we benchmark)
+from gallon.commands import compare as compare_chemprop
+from gallon.commands import run as run_all  # the job we benchmark
 
 ROLES = ("gnn", "mlp", "student")
 

@@ -1,49 +1,11 @@
-"""Run GALLON end to end: prepare → featurize → explain → LM and GNN teachers → MLP → student.
+"""`gallon run` as a script: `python jobs/run_all.py ...`, as `ray job submit` runs it.
 
-python jobs/run_all.py                       # BBBP on a local Ray, default config
-python jobs/run_all.py --dataset esol --seeds 0,1,2
-python jobs/run_all.py --dataset my.csv --smiles-column smi --targets y --task regression
-python jobs/run_all.py --set run.roles=[gnn,mlp,student]     # no LLM, no LM teacher
-ray job submit --working-dir . -- python jobs/run_all.py --config jobs/configs/gpu.yaml
-python jobs/run_all.py --dataset bbbp --params runs/sweep-bbbp/sweep/best.yaml   # tuned student
+The job is gallon.commands.run; its docstring lists the flags and examples.
 """
 
-from __future__ import annotations
-
-import logging
 import sys
-import time
 
-from gallon.cli import base_parser, config_from_args, exits_cleanly, setup_logging
-from gallon.evaluation.summary import format_table
-from gallon.pipeline import finish_run, prepare_inputs
-from gallon.roles import ordered
-from gallon.train.stage import train_role
-
-logger = logging.getLogger("gallon.run_all")
-
-
-@exits_cleanly
-def main(argv: list[str] | None = None) -> int:
-    args = base_parser(__doc__.splitlines()[0]).parse_args(argv)
-    setup_logging(args.quiet)
-    cfg = config_from_args(args)
-    started = time.perf_counter()
-    inputs = prepare_inputs(cfg)
-    ctx, out, info = inputs.ctx, inputs.out, inputs.ctx.info
-    runs = [
-        train_role(role, seed, ctx) for seed in cfg.run.seeds for role in ordered(cfg.run.roles)
-    ]
-
-    metrics = finish_run(inputs, runs, started)
-    print(
-        f"\n{info.name} ({metrics['task']}, {metrics['split']} split, "
-        f"{metrics['n_molecules']} molecules, {metrics['n_rejected']} rejected)"
-    )
-    print(format_table(metrics))
-    print(f"run folder: {out}  ({metrics['wall_seconds']} s)")
-    return 0
-
+from gallon.commands.run import main
 
 if __name__ == "__main__":
     sys.exit(main())

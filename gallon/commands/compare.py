@@ -1,0 +1,142 @@
+"""Train chemprop v2 with its defaults on the identical split of finished gallon runs.
+
+    make chemprop-venv                                   # once: chemprop in .venv-chemprop
+    python jobs/compare_chemprop.py runs/bench/bbbp runs/bench/esol --seeds 0,1,2
+
+For each run folder it writes the run's molecules as chemprop's CSV (the SMILES as written in
+the input file, targets), the split as chemprop's --splits-file (positions in that CSV, from
+splits.json), trains one model per seed (`chemprop train ... --data-seed S --pytorch-seed S`,
+everything else at chemprop's defaults, one CPU thread), scores the test predictions with
+gallon's metrics and writes <run>/chemprop/summary.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from gallon.evaluation.metrics import evaluate, summarize
+
+# `make chemprop-venv` installs it into .venv-chemprop of the checkout; else it is on PATH.
+DEFAULT_CHEMPROP = Path(shutil.which("chemprop") or Path(".venv-chemprop/bin/chemprop").resolve())
+
+
+def export(run: Path, out: Path) -> tuple[dict, np.ndarray, list[int]]:
+    """data.csv + splits.json for chemprop; returns (dataset info, labels, test positions)."""
+    info = json.loads((run / "dataset.json").read_text())
+    mols = pq.read_table(run / "molecules.parquet").to_pydict()
+    y = np.asarray(mols["y"], dtype=float)
+    column = info["smiles_column"]
+    if info["source"].endswith(".parquet"):
+        source = pd.read_parquet(info["source"], columns=[column])
+    else:
+        source = pd.read_csv(info["source"], usecols=[column])
+    written = source[column].iloc[mols["row"]].astype(str).str.strip()
+    frame = pd.DataFrame({"smiles": written.to_numpy()})
+    for j, target in enumerate(info["targets"]):
+        frame[target] = y[:, j]
+    out.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out / "data.csv", index=False)
+    position = {row: i for i, row in enumerate(mols["row"])}
+    splits = json.loads((run / "splits.json").read_text())
+    chosen = {
+        name: [position[r] for r in splits[name] if r in position]
+        for name in ("train", "val", "test")
+    }
+    (out / "splits.json").write_text(json.dumps([chosen]))
+    return info, y, chosen["test"]
+
+
+def train(chemprop: Path, out: Path, info: dict, seed: int, extra: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(chemprop),
+            "train",
+            "-i",
+            str(out / "data.csv"),
+            "-s",
+            "smiles",
+            "--target-columns",
+            *info["targets"],
+            "-t",
+            info["task"],
+            "--splits-file",
+            str(out / "splits.json"),
+            "-o",
+            str(out / f"seed_{seed}"),
+            "--data-seed",
+            str(seed),
+            "--pytorch-seed",
+            str(seed),
+            *extra,
+        ],
+        check=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    return time.perf_counter() - started
+
+
+def test_predictions(folder: Path, targets: list[str]) -> np.ndarray:
+    (path,) = sorted(folder.rglob("test_predictions.csv"))[:1]
+    return pd.read_csv(path)[targets].to_numpy(dtype=float)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("runs", nargs="+", type=Path)
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--chemprop", type=Path, default=DEFAULT_CHEMPROP)
+    p.add_argument("--extra", default="", help="extra chemprop train flags, e.g. '--epochs 30'")
+    args = p.parse_args(argv)
+    if not args.chemprop.exists():
+        print(f"error: {args.chemprop} not found; run make chemprop-venv first.", file=sys.stderr)
+        return 2
+    seeds = [int(s) for s in args.seeds.split(",")]
+    for run in args.runs:
+        print(json.dumps(compare(run, seeds, args.chemprop, args.extra)))
+    return 0
+
+
+def compare(
+    run: Path, seeds: list[int], chemprop: Path = DEFAULT_CHEMPROP, extra: str = ""
+) -> dict:
+    """Train chemprop on the run's split for each seed; writes and returns the summary."""
+    out = run / "chemprop"
+    info, y, test = export(run, out)
+    scores, walls = [], []
+    for seed in seeds:
+        walls.append(train(chemprop, out, info, seed, extra.split()))
+        pred = test_predictions(out / f"seed_{seed}", info["targets"])
+        scores.append(evaluate(info["task"], y[test], pred)[info["metric"]])
+        print(
+            f"chemprop {info['name']} seed {seed}: test {info['metric']} {scores[-1]:.4f} "
+            f"({walls[-1]:.0f} s)",
+            flush=True,
+        )
+    summary = {
+        "dataset": info["name"],
+        "metric": info["metric"],
+        "seeds": seeds,
+        "test": summarize(scores),
+        "train_seconds": summarize(walls),
+        "chemprop_flags": extra or "defaults",
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+if __name__ == "__main__":
+    sys.exit(main())
