@@ -1,7 +1,8 @@
 """Metrics over (molecules × tasks) arrays with NaN for missing labels.
 
-Classification: ROC-AUC per task, averaged over tasks; a task with one class (or no labels) in
-the evaluated split is skipped and named in `skipped_tasks`. Regression: RMSE (primary), MAE and
+Classification: ROC-AUC and PR-AUC (average precision, which shows what ROC-AUC hides on
+imbalanced sets such as HIV) per task, averaged over tasks; a task with one class (or no labels)
+in the evaluated split is skipped and named in `skipped_tasks`. Regression: RMSE (primary), MAE and
 R², per task then averaged.
 """
 
@@ -24,21 +25,30 @@ def to_predictions(
 
 
 def classification_metrics(y: np.ndarray, prob: np.ndarray) -> dict:
-    from sklearn.metrics import roc_auc_score  # here: scoring workers import this module too
+    # here, not at the top: scoring workers import this module too
+    from sklearn.metrics import average_precision_score, roc_auc_score
 
-    aucs, skipped = [], []
+    aucs, pr, skipped = [], [], []
     for t in range(y.shape[1]):
         mask = ~np.isnan(y[:, t])
         labels = y[mask, t]
         if len(np.unique(labels)) < 2:
             skipped.append(t)
             aucs.append(float("nan"))
+            pr.append(float("nan"))
             continue
         aucs.append(float(roc_auc_score(labels, prob[mask, t])))
-    valid = [a for a in aucs if not np.isnan(a)]
+        pr.append(float(average_precision_score(labels, prob[mask, t])))  # PR-AUC
+
+    def mean(values: list[float]) -> float:
+        valid = [v for v in values if not np.isnan(v)]
+        return float(np.mean(valid)) if valid else float("nan")
+
     return {
-        "roc_auc": float(np.mean(valid)) if valid else float("nan"),
+        "roc_auc": mean(aucs),
+        "pr_auc": mean(pr),
         "roc_auc_per_task": aucs,
+        "pr_auc_per_task": pr,
         "skipped_tasks": skipped,
     }
 
@@ -47,19 +57,22 @@ def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
     rmse, mae, r2 = [], [], []
     for t in range(y.shape[1]):
         mask = ~np.isnan(y[:, t])
-        if not mask.any():
+        if not mask.any():  # no label of this target in the split: NaN keeps the positions
+            rmse.append(float("nan"))
+            mae.append(float("nan"))
+            r2.append(float("nan"))
             continue
         err = pred[mask, t] - y[mask, t]
         rmse.append(float(np.sqrt(np.mean(err**2))))
         mae.append(float(np.mean(np.abs(err))))
         ss_tot = float(np.sum((y[mask, t] - y[mask, t].mean()) ** 2))
         r2.append(1.0 - float(np.sum(err**2)) / ss_tot if ss_tot > 0 else float("nan"))
-    return {
-        "rmse": float(np.mean(rmse)) if rmse else float("nan"),
-        "mae": float(np.mean(mae)) if mae else float("nan"),
-        "r2": float(np.nanmean(r2)) if r2 else float("nan"),
-        "rmse_per_task": rmse,
-    }
+
+    def mean(values: list[float]) -> float:
+        valid = [v for v in values if not np.isnan(v)]
+        return float(np.mean(valid)) if valid else float("nan")
+
+    return {"rmse": mean(rmse), "mae": mean(mae), "r2": mean(r2), "rmse_per_task": rmse}
 
 
 def evaluate(task: str, y: np.ndarray, pred: np.ndarray) -> dict:

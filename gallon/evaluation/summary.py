@@ -8,7 +8,8 @@ from typing import Any
 from gallon.evaluation.metrics import summarize
 from gallon.train.stage import ModelRun
 
-EXTRA = {"classification": (), "regression": ("mae", "r2")}
+EXTRA = {"classification": ("pr_auc",), "regression": ("mae", "r2")}
+PER_TASK = {"classification": ("roc_auc", "pr_auc"), "regression": ("rmse",)}
 
 
 def summarize_runs(
@@ -22,7 +23,9 @@ def summarize_runs(
     """{"dataset", "task", "metric", "split", "n_molecules", "n_rejected", "seeds", "models"}.
 
     models[role][split] = {"mean", "std", "per_seed"} of the primary metric; extra metrics
-    (MAE, R² for regression) sit under models[role]["extra"][split][name].
+    (PR-AUC for classification, MAE and R² for regression) sit under
+    models[role]["extra"][split][name], and each target's under
+    models[role]["per_task"][split][target][name] (ROC-AUC and PR-AUC, or RMSE).
     """
     metric, task = info["metric"], info["task"]
     by_role: dict[str, list[ModelRun]] = defaultdict(list)
@@ -39,6 +42,16 @@ def summarize_runs(
             entry[split] = summarize([r.metrics[split][metric] for r in role_runs])
         entry["extra"] = {
             split: {m: summarize([r.metrics[split][m] for r in role_runs]) for m in EXTRA[task]}
+            for split in ("val", "test")
+        }
+        entry["per_task"] = {
+            split: {
+                target: {
+                    m: summarize([r.metrics[split][f"{m}_per_task"][t] for r in role_runs])
+                    for m in PER_TASK[task]
+                }
+                for t, target in enumerate(info["targets"])
+            }
             for split in ("val", "test")
         }
         skipped = role_runs[0].metrics["test"].get("skipped_tasks") or []

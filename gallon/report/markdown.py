@@ -32,6 +32,33 @@ def results_table(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
+def per_seed_table(metrics: dict[str, Any]) -> list[str]:
+    """Test metric of every model and seed (the spread behind each mean ± std)."""
+    seeds = metrics["seeds"]
+    head = ["model", *[f"seed {s}" for s in seeds]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for role, m in metrics["models"].items():
+        by_seed = dict(zip(m["seeds"], m["test"]["per_seed"]))
+        cells = [f"{by_seed[s]:.4f}" if s in by_seed else "–" for s in seeds]
+        lines.append("| " + " | ".join([role, *cells]) + " |")
+    return lines
+
+
+def per_task_table(metrics: dict[str, Any]) -> list[str]:
+    """Test metrics of every target (mean ± std over seeds), one row per model."""
+    roles = [r for r, m in metrics["models"].items() if "per_task" in m]
+    if not roles:
+        return []
+    names = list(next(iter(metrics["models"][roles[0]]["per_task"]["test"].values())))
+    head = ["model", *[f"{t} {n}" for t in metrics["targets"] for n in names]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for role in roles:
+        per = metrics["models"][role]["per_task"]["test"]
+        cells = [_fmt(per[t][n]) for t in metrics["targets"] for n in names]
+        lines.append("| " + " | ".join([role, *cells]) + " |")
+    return lines
+
+
 def error_summary(errors: pa.Table) -> list[str]:
     if len(errors) == 0:
         return ["No input row was rejected."]
@@ -87,6 +114,14 @@ def write_report(
         *results_table(metrics),
         "",
         "Models are selected on validation only; test numbers are from the best-validation epoch.",
+        "",
+        f"Test {metric} per seed:",
+        "",
+        *per_seed_table(metrics),
+        "",
+        "Per target (test):",
+        "",
+        *per_task_table(metrics),
         "",
         "![comparison](figures/comparison.png)",
         "",
