@@ -90,6 +90,9 @@ def main() -> int:
     p.add_argument("--no-chemprop", action="store_true", help="gallon only")
     p.add_argument("--chemprop", type=Path, default=compare_chemprop.DEFAULT_CHEMPROP)
     args = p.parse_args()
+    # Ray starts its workers at nice 15; beside chemprop's thread (nice 0) gallon would get a
+    # sliver of the CPU. Equal priority makes the side-by-side run fair (measured: 15 → 0).
+    os.environ.setdefault("RAY_worker_niceness", "0")
     seeds = [int(s) for s in args.seeds.split(",")]
     with_chemprop = not args.no_chemprop
     if with_chemprop and not args.chemprop.exists():
