@@ -16,7 +16,6 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,14 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", required=True, help="a model folder, or a folder of seed folders")
     p.add_argument("--input", help="library: .csv, .parquet (file or folder) or .smi, maybe .gz")
-    p.add_argument("--output", required=True, help="output folder (replaced)")
+    p.add_argument(
+        "--output",
+        required=True,
+        help="output folder: new, empty or a previous screening output (replaced)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an --output that holds other files"
+    )
     p.add_argument("--smiles-column", default="smiles")
     p.add_argument("--id-column", default=None, help="carried through to the output")
     p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="molecules per batch")
@@ -78,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
 
         # the scorer refuses bf16 for GNNs; building one here says so before Ray starts
         Scorer.from_path(args.model, precision=args.precision)
+    from gallon.screen.output import SUMMARY, prepare_output
+
+    output = prepare_output(output, args.overwrite, keep=[args.input, args.model])  # before Ray
     import ray.data
 
     from gallon.screen.library import open_library, write_predictions
@@ -102,13 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),
     )
-    if output.exists():
-        shutil.rmtree(output)
     started = time.perf_counter()
     write_predictions(ds, output, workers)
     seconds = time.perf_counter() - started
     summary = _summary(output, seconds, len(members), workers)
-    (output / "_summary.json").write_text(json.dumps(summary, indent=2))  # '_': not a shard
+    (output / SUMMARY).write_text(json.dumps(summary, indent=2))  # '_': not a shard
     print(json.dumps(summary))
     return 0
 

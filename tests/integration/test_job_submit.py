@@ -1,4 +1,4 @@
-"""`ray job submit --working-dir .` against a head started here on 127.0.0.1, as on a cluster."""
+"""`ray job submit --working-dir .` against a two-node cluster started here on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _stop_head(temp: str) -> None:
-    """Stop only the Ray processes of the head started here (`ray stop` would also kill any other
-    Ray on the machine): they all carry its temp dir on their command line."""
+def _stop_head(temp: str, kill: bool = False) -> None:
+    """Stop only the Ray processes of the node started here with this temp dir (`ray stop` would
+    also stop any other Ray on the machine): they all carry it on their command line. `kill`:
+    SIGKILL at once, as a node lost to a crash or a preemption."""
     import psutil
 
     ours = []
@@ -37,87 +38,135 @@ def _stop_head(temp: str) -> None:
             ours += [proc, *proc.children(recursive=True)]
     for proc in ours:
         with contextlib.suppress(psutil.Error):
-            proc.terminate()
+            proc.kill() if kill else proc.terminate()
     _, alive = psutil.wait_procs(ours, timeout=20)
     for proc in alive:
         with contextlib.suppress(psutil.Error):
             proc.kill()
 
 
-@pytest.fixture
-def head():
-    """A Ray head on 127.0.0.1 with 2 CPUs and a dashboard (the job server); stopped after."""
-    temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay < 108 bytes
-    ports = {
-        name: _free_port()
-        for name in (
-            "port",
-            "dashboard-port",
-            "dashboard-agent-listen-port",
-            "dashboard-agent-grpc-port",
-            "metrics-export-port",
-            "runtime-env-agent-port",
-            "node-manager-port",
-            "object-manager-port",
-            "ray-client-server-port",
-        )
-    }  # free ports only: another Ray on this machine keeps its defaults
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",  # jobs run this venv
-        "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S": "0.25",
-        "RAY_TRAIN_ENABLE_PREEMPTION_WATCHER": "0",
-        # Ray 2.60 heads require a token; the CLI calls below present the same one.
-        "RAY_AUTH_MODE": "token",
-        "RAY_AUTH_TOKEN": secrets.token_hex(32),
-    }
-    try:
+NODE_PORTS = (
+    "node-manager-port",
+    "object-manager-port",
+    "metrics-export-port",
+    "dashboard-agent-listen-port",
+    "dashboard-agent-grpc-port",
+    "runtime-env-agent-port",
+)
+
+
+class Cluster:
+    """A Ray head on 127.0.0.1 with no CPUs of its own, plus worker nodes that do all the work:
+    the job's tasks and Ray Train workers run on another node than its driver, as on a cluster.
+    Each node has its own temp dir, so its processes can be found (and killed) by it."""
+
+    def __init__(self) -> None:
+        self.temps: list[str] = []
+        self.env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",  # jobs run this venv
+            "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S": "0.25",
+            "RAY_TRAIN_ENABLE_PREEMPTION_WATCHER": "0",
+            # Ray 2.60 heads require a token; the CLI calls below present the same one.
+            "RAY_AUTH_MODE": "token",
+            "RAY_AUTH_TOKEN": secrets.token_hex(32),
+        }
+        self.gcs = ""
+        self.address = ""
+
+    def _start(self, *args: str) -> str:
+        temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # socket paths must stay < 108 bytes
+        self.temps.append(temp)
+        ports = [f"--{k}={_free_port()}" for k in NODE_PORTS]  # another Ray keeps its defaults
         subprocess.run(
-            [RAY, "start", "--head", "--node-ip-address=127.0.0.1", "--num-cpus=2",
-             "--include-dashboard=true", "--dashboard-host=127.0.0.1", f"--temp-dir={temp}",
-             "--disable-usage-stats", *(f"--{k}={v}" for k, v in ports.items())],
-            check=True, env=env, capture_output=True, timeout=180,
+            [RAY, "start", "--node-ip-address=127.0.0.1", f"--temp-dir={temp}",
+             "--disable-usage-stats", *ports, *args],
+            check=True, env=self.env, capture_output=True, timeout=180,
         )  # fmt: skip
-        yield f"http://127.0.0.1:{ports['dashboard-port']}", env
+        return temp
+
+    def start_head(self) -> None:
+        port, dashboard, client = _free_port(), _free_port(), _free_port()
+        self._start("--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=true",
+                    "--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}",
+                    f"--ray-client-server-port={client}")  # fmt: skip
+        self.gcs, self.address = f"127.0.0.1:{port}", f"http://127.0.0.1:{dashboard}"
+
+    def start_worker(self) -> str:
+        return self._start(f"--address={self.gcs}", "--num-cpus=2")
+
+    def kill_node(self, temp: str) -> None:
+        _stop_head(temp, kill=True)
+
+    def stop(self) -> None:
+        for temp in reversed(self.temps):
+            _stop_head(temp)
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    nodes = Cluster()
+    try:
+        nodes.start_head()
+        nodes.start_worker()
+        yield nodes
     finally:
-        _stop_head(temp)
-        shutil.rmtree(temp, ignore_errors=True)
+        nodes.stop()
 
 
-def test_ray_job_submit_runs_the_smoke_pipeline(head, tmp_path):
-    """Submitted as on a cluster, with shared storage given as a pyarrow.fs URI (file://)."""
-    address, env = head
-    out, shared = tmp_path / "run", tmp_path / "shared"
+def _submit(cluster: Cluster, out: Path, shared: Path) -> str:
     cmd = [
-        RAY, "job", "submit", f"--address={address}", f"--working-dir={ROOT}", "--no-wait",
-        "--", "python", "jobs/run_all.py", "--config", str(SMOKE.relative_to(ROOT)),
+        RAY, "job", "submit", f"--address={cluster.address}", f"--working-dir={ROOT}",
+        "--no-wait", "--", "python", "jobs/run_all.py", "--config", str(SMOKE.relative_to(ROOT)),
         "--set", "run.roles=[gnn,mlp,student]", "--set", "run.seeds=[0]", "--out", str(out),
         "--set", f"run.storage=file://{shared}",
         "--set", "run.reuse=false",  # train here even if another test stored these models
     ]  # fmt: skip
     for _ in range(30):  # the head's job agent may still be starting (busy 2-CPU machine)
-        submitted = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+        submitted = subprocess.run(
+            cmd, env=cluster.env, capture_output=True, text=True, timeout=180
+        )
         if submitted.returncode == 0 or "try again later" not in submitted.stderr:
             break
         time.sleep(3)
     assert submitted.returncode == 0, submitted.stderr[-3000:]
-    job_id = next(
+    return next(
         w.strip("'") for w in submitted.stdout.split() if w.strip("'").startswith("raysubmit_")
     )
-    status, deadline = "", time.time() + 420
+
+
+def _wait(cluster: Cluster, job_id: str, timeout: float = 600) -> tuple[str, str]:
+    status, deadline = "", time.time() + timeout
     while time.time() < deadline:
         status = subprocess.run(
-            [RAY, "job", "status", f"--address={address}", job_id],
-            env=env, capture_output=True, text=True, timeout=60,
+            [RAY, "job", "status", f"--address={cluster.address}", job_id],
+            env=cluster.env, capture_output=True, text=True, timeout=60,
         ).stdout.lower()  # fmt: skip
         if any(s in status for s in ("succeeded", "failed", "stopped")):
             break
         time.sleep(3)
     logs = subprocess.run(
-        [RAY, "job", "logs", f"--address={address}", job_id],
-        env=env, capture_output=True, text=True, timeout=60,
+        [RAY, "job", "logs", f"--address={cluster.address}", job_id],
+        env=cluster.env, capture_output=True, text=True, timeout=60,
     ).stdout  # fmt: skip
+    return status, logs
+
+
+@pytest.fixture(scope="module")
+def undisturbed(cluster, tmp_path_factory):
+    """The smoke pipeline submitted to the two-node cluster, left alone."""
+    root = tmp_path_factory.mktemp("submit")
+    out, shared = root / "run", root / "shared"
+    status, logs = _wait(cluster, _submit(cluster, out, shared))
     assert "succeeded" in status and "failed" not in status, f"{status}\n{logs[-4000:]}"
+    return out, shared, logs
+
+
+def test_ray_job_submit_runs_the_smoke_pipeline_on_another_node(undisturbed):
+    """Submitted as on a cluster (the head has no CPUs: every task and training worker runs on
+    the worker node), with shared storage given as a pyarrow.fs URI (file://)."""
+    out, shared, logs = undisturbed
     metrics = load_json(out / "metrics.json")
     assert set(metrics["models"]) == {"gnn", "mlp", "student"} and metrics["seeds"] == [0]
     assert (out / "report.md").exists() and (out / "student" / "seed_0").is_dir()
@@ -128,3 +177,26 @@ def test_ray_job_submit_runs_the_smoke_pipeline(head, tmp_path):
     assert (published / "predictions" / "gnn" / "seed_0.parquet").exists()
     assert any((published / "checkpoints" / "gnn_seed0").glob("checkpoint_*"))  # Ray Train's
     assert not (out / "checkpoints").exists()
+
+
+def test_losing_the_worker_node_mid_run_changes_no_metric(cluster, undisturbed, tmp_path):
+    """The worker node is killed once the GNN has a checkpoint; a fresh node joins; the job
+    resumes from shared storage and ends with the undisturbed run's metrics."""
+    out, shared = tmp_path / "run", tmp_path / "shared"
+    job_id = _submit(cluster, out, shared)
+    checkpoints, deadline = shared / "run" / "checkpoints" / "gnn_seed0", time.time() + 420
+    while time.time() < deadline and not any(checkpoints.glob("checkpoint_*")):
+        time.sleep(0.5)
+    assert any(checkpoints.glob("checkpoint_*")), "the GNN never wrote a checkpoint"
+    victim = next(t for t in cluster.temps[1:] if Path(t).exists())
+    cluster.kill_node(victim)
+    shutil.rmtree(victim, ignore_errors=True)
+    cluster.temps.remove(victim)
+    cluster.start_worker()
+    status, logs = _wait(cluster, job_id)
+    assert "succeeded" in status and "failed" not in status, f"{status}\n{logs[-4000:]}"
+    expected = load_json(undisturbed[0] / "metrics.json")["models"]
+    got = load_json(out / "metrics.json")["models"]
+    for role in ("gnn", "mlp", "student"):
+        for split in ("val", "test"):
+            assert got[role][split]["per_seed"] == expected[role][split]["per_seed"], role
