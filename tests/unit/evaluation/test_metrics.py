@@ -49,9 +49,7 @@ def test_pr_auc_by_hand_and_per_task_summary_in_metrics_json():
     # task 0 ranks 1, 0, 1, 0: precision 1 at the first positive, 2/3 at the second
     assert math.isclose(m["pr_auc_per_task"][0], (1.0 + 2 / 3) / 2)
     assert math.isclose(m["roc_auc_per_task"][0], 0.75)
-    runs = [
-        ModelRun("gnn", s, {"val": m, "test": m}, {"epochs_run": 1}, 10) for s in (0, 1)
-    ]
+    runs = [ModelRun("gnn", s, {"val": m, "test": m}, {"epochs_run": 1}, 10) for s in (0, 1)]
     splits = {"method": "scaffold", "train": [0], "val": [1], "test": [2]}
     info = {"name": "x", "task": "classification", "metric": "roc_auc", "targets": ["a", "b"]}
     out = summarize_runs(runs, info, splits, 4, 0, [0, 1])["models"]["gnn"]
