@@ -55,9 +55,22 @@ def near_duplicate_share(texts: Sequence[str], threshold: float = 0.8) -> float:
     return sum(dup) / len(dup) if dup else 0.0
 
 
+NEGATIONS = {"no", "0", "not", "without", "lacks", "none"}
+
+
+def _affirmed(low: str, word: str) -> bool:
+    """`word` occurs at least once without a negation among the two words before it."""
+    for match in re.finditer(re.escape(word), low):
+        before = re.findall(r"[a-z0-9]+", low[max(0, match.start() - 30) : match.start()])[-2:]
+        if not NEGATIONS & set(before):
+            return True
+    return False
+
+
 def named_groups(text: str) -> set[str]:
+    """Groups the text names (keywords), ignoring negated mentions ("no aromatic rings")."""
     low = text.lower()
-    return {g for g, (words, _) in GROUPS.items() if any(w in low for w in words)}
+    return {g for g, (words, _) in GROUPS.items() if any(_affirmed(low, w) for w in words)}
 
 
 def present_groups(mol) -> set[str]:

@@ -22,3 +22,8 @@ def test_a_named_group_counts_only_when_rdkit_finds_it():
     )
     assert q.names_a_present_group == 0.5  # aspirin's groups are there, ethanol has no nitrile
     assert q.naming_precision == 3 / 4 and q.names_any_group == 1.0
+
+
+def test_a_negated_mention_names_nothing():
+    assert named_groups("There are no aromatic rings; 0 aromatic amines.") == set()
+    assert named_groups("No halogens, but an aromatic ring.") == {"aromatic ring"}
