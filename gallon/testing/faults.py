@@ -6,6 +6,8 @@ handed. The variables:
 
 - `GALLON_INJECT_CRASH="<model>:<epoch>"` (e.g. `gnn_seed0:2`): that model's Ray Train worker
   raises once after reporting the epoch; the restarted worker resumes from its checkpoint.
+- `GALLON_INJECT_PAUSE="<model>:<epoch>:<seconds>"`: that model's worker sleeps once after
+  reporting the epoch (its checkpoint is on storage), so a test can take its node away.
 - `GALLON_INJECT_CRASH="explain:<n>"`: the explain stage's process exits hard after writing n
   batches to the cache, as a killed process would.
 - `GALLON_INJECT_SWEEP_STOP=<n>`: a Tune callback sends the sweep's process SIGINT after n trials
@@ -14,9 +16,12 @@ handed. The variables:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +29,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 CRASH_ENV = "GALLON_INJECT_CRASH"
+PAUSE_ENV = "GALLON_INJECT_PAUSE"
 STOP_ENV = "GALLON_INJECT_SWEEP_STOP"
 
 
@@ -44,12 +50,43 @@ class WorkerCrash:
             raise RuntimeError(f"injected crash after epoch {epoch} ({CRASH_ENV})")
 
 
-def worker_crash(name: str, markers: Path) -> WorkerCrash | None:
-    """The crash requested for model `name`, if any (markers: a folder the workers can write)."""
+@dataclass(frozen=True)
+class WorkerPause:
+    """Sleep once, on rank 0, after `epoch` is reported."""
+
+    epoch: int
+    seconds: float
+    marker: str
+
+    def __call__(self, rank: int, epoch: int) -> None:
+        marker = Path(self.marker)
+        if rank == 0 and epoch == self.epoch and not marker.exists():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(str(epoch))
+            time.sleep(self.seconds)
+
+
+def _markers(storage: str) -> Path:
+    """Where the once-only markers go: the checkpoint folder, or for a URI a local folder
+    named after it (a worker on another node of the same machine sees it too)."""
+    if "://" not in storage:
+        return Path(storage)
+    return (
+        Path(tempfile.gettempdir()) / "gallon-faults" / hashlib.sha1(storage.encode()).hexdigest()
+    )
+
+
+def worker_crash(name: str, storage: str) -> WorkerCrash | WorkerPause | None:
+    """The fault requested for model `name`, if any (storage: its checkpoints' folder or URI)."""
+    markers = _markers(str(storage))
     target, _, epoch = os.environ.get(CRASH_ENV, "").rpartition(":")
-    if not target or target != name:
-        return None
-    return WorkerCrash(int(epoch), str(markers / name / "crash_injected"))
+    if target and target == name:
+        return WorkerCrash(int(epoch), str(markers / name / "crash_injected"))
+    target, _, rest = os.environ.get(PAUSE_ENV, "").partition(":")
+    if target and target == name:
+        epoch, _, seconds = rest.partition(":")
+        return WorkerPause(int(epoch), float(seconds), str(markers / name / "pause_injected"))
+    return None
 
 
 def explain_exit() -> Callable[[int], None] | None:

@@ -83,12 +83,11 @@ def fit(spec: dict[str, Any], storage: str | Path, name: str) -> FitResult:
     tc = WorkerSpec.parse(spec).train
     local = not is_uri(storage)
     storage = str(Path(storage).resolve()) if local else str(storage)
-    markers = Path(storage) if local else Path(tempfile.gettempdir()) / "gallon-crash"
     trainer = TorchTrainer(
         _train_fn,
         train_loop_config={
             "spec": {**spec, "name": name},
-            "after_report": faults.worker_crash(name, markers),
+            "after_report": faults.worker_crash(name, storage),
         },
         scaling_config=ScalingConfig(
             num_workers=tc.num_workers,
