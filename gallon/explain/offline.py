@@ -15,6 +15,7 @@ Both return rows with the backends' `RESULT_COLUMNS` (plus `model` for a file's 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ RDKIT_SOURCE = "rdkit-facts-v1"
 _REDUNDANT = ("_noTert", "_noCOO")
 
 
-def _fragment_counters() -> list[tuple[str, Any]]:
+@lru_cache(maxsize=1)
+def _fragment_counters() -> tuple[tuple[str, Any], ...]:
     from rdkit.Chem import Fragments
 
     out = []
@@ -38,7 +40,7 @@ def _fragment_counters() -> list[tuple[str, Any]]:
         fn = getattr(Fragments, name)
         label = (fn.__doc__ or name).strip().removeprefix("Number of ").rstrip(".")
         out.append((label, fn))
-    return out
+    return tuple(out)
 
 
 def describe(mol) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
 
 # group → (keywords that name it, SMARTS that finds it)
 GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -73,12 +75,16 @@ def named_groups(text: str) -> set[str]:
     return {g for g, (words, _) in GROUPS.items() if any(_affirmed(low, w) for w in words)}
 
 
-def present_groups(mol) -> set[str]:
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[str, Any], ...]:
+    """GROUPS' SMARTS compiled once (not once per molecule)."""
     from rdkit import Chem
 
-    return {
-        g for g, (_, smarts) in GROUPS.items() if mol.HasSubstructMatch(Chem.MolFromSmarts(smarts))
-    }
+    return tuple((g, Chem.MolFromSmarts(smarts)) for g, (_, smarts) in GROUPS.items())
+
+
+def present_groups(mol) -> set[str]:
+    return {g for g, pattern in _patterns() if mol.HasSubstructMatch(pattern)}
 
 
 @dataclass(frozen=True)
