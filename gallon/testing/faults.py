@@ -66,7 +66,7 @@ class WorkerPause:
             time.sleep(self.seconds)
 
 
-def _markers(storage: str) -> Path:
+def marker_folder(storage: str) -> Path:
     """Where the once-only markers go: the checkpoint folder, or for a URI a local folder
     named after it (a worker on another node of the same machine sees it too)."""
     if "://" not in storage:
@@ -78,7 +78,7 @@ def _markers(storage: str) -> Path:
 
 def worker_crash(name: str, storage: str) -> WorkerCrash | WorkerPause | None:
     """The fault requested for model `name`, if any (storage: its checkpoints' folder or URI)."""
-    markers = _markers(str(storage))
+    markers = marker_folder(str(storage))
     target, _, epoch = os.environ.get(CRASH_ENV, "").rpartition(":")
     if target and target == name:
         return WorkerCrash(int(epoch), str(markers / name / "crash_injected"))

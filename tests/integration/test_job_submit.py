@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from gallon.storage import Storage
+from gallon.testing import faults
+
 from .conftest import ROOT, SMOKE, load_json
 
 RAY = str(Path(sys.executable).parent / "ray")
@@ -189,10 +192,17 @@ def test_losing_the_worker_node_mid_run_changes_no_metric(cluster, undisturbed, 
     with the undisturbed run's metrics."""
     out, shared = tmp_path / "run", tmp_path / "shared"
     job_id = _submit(cluster, out, shared, env={"GALLON_INJECT_PAUSE": "gnn_seed0:2:120"})
-    checkpoints, deadline = shared / "run" / "checkpoints" / "gnn_seed0", time.time() + 420
-    while time.time() < deadline and not any(checkpoints.glob("checkpoint_*")):
+    # The pause's marker is written only after Ray Train accepted the epoch-2 report, so the
+    # checkpoint is registered; a checkpoint folder alone can appear before that (CI lost the
+    # race once: the kill came first and the restarted run began from scratch).
+    storage = Storage(f"file://{shared}").uri("run", "checkpoints")  # as the job's RunContext
+    marker = faults.marker_folder(storage) / "gnn_seed0" / "pause_injected"
+    deadline = time.time() + 420
+    while time.time() < deadline and not marker.exists():
         time.sleep(0.5)
-    assert any(checkpoints.glob("checkpoint_*")), "the GNN never wrote a checkpoint"
+    assert marker.exists(), "the GNN never reached its epoch-2 pause"
+    time.sleep(3)  # Ray Train's controller polls workers every 0.25 s here: let it record it
+    assert any((shared / "run" / "checkpoints" / "gnn_seed0").glob("checkpoint_*"))
     victim = next(t for t in cluster.temps[1:] if Path(t).exists())
     cluster.kill_node(victim)
     shutil.rmtree(victim, ignore_errors=True)
