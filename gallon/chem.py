@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 from rdkit import Chem, RDLogger
 
 RDLogger.DisableLog("rdApp.*")  # failures are reported as error rows, not console noise
+
+
+def _reason(err: Exception) -> str:
+    """The first line of an RDKit exception's message, or its type when it has none."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 def parse_smiles(smiles: object) -> tuple[Chem.Mol | None, str | None]:
@@ -22,11 +30,33 @@ def parse_smiles(smiles: object) -> tuple[Chem.Mol | None, str | None]:
     try:
         Chem.SanitizeMol(mol)
     except Exception as err:  # RDKit raises several sanitisation exception types
-        detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return None, f"invalid molecule: {detail}"
+        return None, f"invalid molecule: {_reason(err)}"
     if mol.GetNumAtoms() == 0:
         return None, "molecule has no heavy atoms"
     return mol, None
+
+
+@functools.cache
+def _standardizers():
+    """Built once per process: each construction parses its rule set."""
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    return rdMolStandardize.LargestFragmentChooser(preferOrganic=True), rdMolStandardize.Uncharger()
+
+
+def standardize(mol: Chem.Mol) -> tuple[Chem.Mol | None, str | None]:
+    """The largest organic fragment, neutralised (RDKit's rdMolStandardize), or (None, reason).
+
+    For screening libraries of salts and charged forms; training does not standardise, so this
+    is off unless asked for."""
+    chooser, uncharger = _standardizers()
+    try:
+        out = uncharger.uncharge(chooser.choose(mol))
+    except Exception as err:  # RDKit raises several exception types
+        return None, f"standardisation failed: {_reason(err)}"
+    if out is None or out.GetNumAtoms() == 0:
+        return None, "standardisation left no atoms"
+    return out, None
 
 
 def canonical_smiles(mol: Chem.Mol) -> str:

@@ -35,10 +35,8 @@ def parse_only(library: str, output: str, workers: int) -> int:
     # the same local Ray as jobs/screen.py's
     ray.init(num_cpus=workers, object_store_memory=1024**3, include_dashboard=False)
     started = time.perf_counter()
-    ds, columns = open_library(library, workers=workers)
-    ds = ds.map_batches(
+    ds = open_library(library, workers=workers).map_batches(
         ParseOnly,
-        fn_constructor_kwargs={"columns": columns},
         batch_size=BATCH_SIZE,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),

@@ -16,7 +16,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "explain": ("explain", (), "explain molecules with an LLM, cached (jobs/explain.py)"),
     "sweep": ("sweep", (), "tune the distillation or a teacher on Ray Tune (jobs/sweep.py)"),
     "screen": ("screen", (), "score a molecule library with trained models (jobs/screen.py)"),
-    "export": ("screen", ("--export", "torchscript"), "export a student to TorchScript"),
+    "export": ("screen", ("--export", "onnx"), "export the students to ONNX, every seed"),
     "compare": ("compare", (), "train chemprop v2 on finished runs' splits"),
 }
 

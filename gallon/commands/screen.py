@@ -3,11 +3,14 @@
     python jobs/screen.py --model runs/<run>/student --input library.csv --output preds/
     python jobs/screen.py --model runs/<run>/student/seed_0 --input lib.smi.gz --output preds/
     python jobs/screen.py --model runs/<run>/gnn --input lib.parquet --output gnn_preds/
-    python jobs/screen.py --model runs/<run>/student/seed_0 --export torchscript --output export/
+    python jobs/screen.py --model runs/<run>/student --export onnx --output export/
 
 Rows in = rows out: every input row becomes one output row with predictions (mean and std over
 the models found under --model) or, for an unusable SMILES, null predictions and an `error`.
-Output: Parquet shards in --output plus _summary.json (counts, molecules/s).
+Each output row carries `row`, its 0-based position in the input file (and `file` for a folder
+of Parquet files), so predictions join back to the input with or without --id-column.
+Output: Parquet shards in --output plus _summary.json (counts, molecules/s, options); `--csv`
+adds _predictions.csv in input order.
 """
 
 from __future__ import annotations
@@ -49,7 +52,16 @@ def parse_args(argv):
         default="fp32",
         help="student matmuls in bf16: faster on CPUs with native bf16, not bit-equal to fp32",
     )
-    p.add_argument("--export", choices=("torchscript",), help="export the student instead")
+    p.add_argument("--csv", action="store_true", help="also write _predictions.csv, input order")
+    p.add_argument(
+        "--standardize",
+        action="store_true",
+        help="score each molecule's largest fragment, neutralised (recorded in scored_smiles); "
+        "off by default: training does not standardise",
+    )
+    p.add_argument(
+        "--export", choices=("onnx",), help="export the students (every seed) instead of scoring"
+    )
     p.add_argument(
         "--object-store-mb",
         type=int,
@@ -71,9 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     members = describe_model(args.model)
     output = Path(args.output)
     if args.export:
-        from gallon.screen.export import export_torchscript  # it refuses GNNs itself
+        from gallon.screen.export import export_onnx  # it refuses GNNs itself
+        from gallon.screen.output import prepare_output
 
-        print(f"exported {export_torchscript(load_model(args.model)[0], output)}")
+        output = prepare_output(output, args.overwrite, keep=[args.model])
+        for path in export_onnx(load_model(args.model), output):
+            print(f"exported {path}")
         return 0
     if not args.input:
         raise InputError("--input is required unless --export is given.")
@@ -99,13 +114,13 @@ def main(argv: list[str] | None = None) -> int:
             # 753 MB with it, 535 MB without)
             ray.init(object_store_memory=args.object_store_mb * 1024**2, include_dashboard=False)
     workers = args.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    ds, columns = open_library(args.input, args.smiles_column, args.id_column, workers)
+    ds = open_library(args.input, args.smiles_column, args.id_column, workers)
     ds = ds.map_batches(
         ScreenBatch,
         fn_constructor_kwargs={
             "model": str(Path(args.model).resolve()),
-            "columns": columns,
             "precision": args.precision,
+            "standardize": args.standardize,
         },
         batch_size=args.batch_size,
         batch_format="pyarrow",
@@ -115,7 +130,18 @@ def main(argv: list[str] | None = None) -> int:
     write_predictions(ds, output, workers)
     seconds = time.perf_counter() - started
     summary = _summary(output, seconds, len(members), workers)
+    summary["options"] = {
+        "precision": args.precision,
+        "standardize": "largest fragment, neutralised (RDKit rdMolStandardize)"
+        if args.standardize
+        else None,
+        "id_column": args.id_column,
+    }
     (output / SUMMARY).write_text(json.dumps(summary, indent=2))  # '_': not a shard
+    if args.csv:
+        from gallon.screen.output import write_csv
+
+        summary["csv"] = str(write_csv(output))
     print(json.dumps(summary))
     return 0
 

@@ -9,9 +9,16 @@ POOLS = ("mean", "sum", "norm", "mean_sum")
 NORM_SCALE = 0.01  # `norm` pooling: sum / 100 (chemprop's NormAggregation), size-aware but tame
 
 
-def pool_graphs(h: torch.Tensor, batch: torch.Tensor, num_graphs: int, kind: str) -> torch.Tensor:
+def pool_graphs(
+    h: torch.Tensor,
+    batch: torch.Tensor,
+    num_graphs: int,
+    kind: str,
+    counts: torch.Tensor | None = None,
+) -> torch.Tensor:
     """(N, H) node states → (B, H) per graph; 'norm' is sum / 100; 'mean_sum' concatenates
-    mean and sum → (B, 2H).
+    mean and sum → (B, 2H). `counts` (B,): nodes per graph when the caller has them (the ONNX
+    export does: ONNX has no bincount), else counted from `batch`.
 
     Plain torch (PyG's global pools compute the same sums): the student, which screening loads
     in every worker, then never imports torch_geometric (~200 MB per process)."""
@@ -22,7 +29,9 @@ def pool_graphs(h: torch.Tensor, batch: torch.Tensor, num_graphs: int, kind: str
         return total
     if kind == "norm":
         return total * NORM_SCALE
-    count = torch.bincount(batch, minlength=num_graphs).clamp(min=1).to(h.dtype)
+    if counts is None:
+        counts = torch.bincount(batch, minlength=num_graphs)
+    count = counts.clamp(min=1).to(h.dtype)
     mean = total / count.unsqueeze(1)
     return mean if kind == "mean" else torch.cat([mean, total], 1)
 
@@ -78,6 +87,12 @@ class Readout(nn.Module):
         else:
             self.head = nn.Linear(dim, num_tasks)
 
-    def forward(self, h: torch.Tensor, batch: torch.Tensor, num_graphs: int):
-        g = pool_graphs(h, batch, num_graphs, self.pool)
+    def forward(
+        self,
+        h: torch.Tensor,
+        batch: torch.Tensor,
+        num_graphs: int,
+        counts: torch.Tensor | None = None,
+    ):
+        g = pool_graphs(h, batch, num_graphs, self.pool, counts)
         return self.head(self.dropout(g)), g

@@ -42,8 +42,12 @@ class AtomMLP(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.readout = Readout(hidden, num_tasks, pool, dropout, head_hidden)
 
-    def forward(self, x, edge_index, edge_attr, batch, num_graphs: int):
+    def atom_states(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, F) atom features → (N, hidden) states before pooling."""
         x = self.input(x)
         for linear, norm in zip(self.linears[:-1], self.norms):
             x = self.dropout(norm(torch.relu(linear(x))))
-        return self.readout(self.linears[-1](x), batch, num_graphs)
+        return self.linears[-1](x)
+
+    def forward(self, x, edge_index, edge_attr, batch, num_graphs: int):
+        return self.readout(self.atom_states(x), batch, num_graphs)

@@ -57,15 +57,10 @@ def build_library(size: int, path: Path, seed: int = 0) -> Path:
 
 
 class ParseOnly:
-    """Ray Data UDF with the screen's shape minus the model: parse, then emit (id, ok)."""
-
-    def __init__(self, columns: dict) -> None:
-        self.columns = columns  # what open_library returned beside the dataset
+    """Ray Data UDF with the screen's shape minus the model: parse, then emit (row, id, ok)."""
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         from gallon.chem import parse_smiles
-        from gallon.screen.library import library_rows
 
-        rows = library_rows(batch, **self.columns)
-        ok = [parse_smiles(s)[0] is not None for s in rows.column("smiles").to_pylist()]
-        return pa.table({"id": rows.column("id"), "ok": pa.array(ok)})
+        ok = [parse_smiles(s)[0] is not None for s in batch.column("smiles").to_pylist()]
+        return pa.table({"row": batch.column("row"), "id": batch.column("id"), "ok": ok})

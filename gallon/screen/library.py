@@ -1,21 +1,31 @@
-"""Open a molecule library as a Ray Dataset of (id, smiles): CSV, Parquet (file or folder) or .smi;
-write the scored stream back as Parquet shards.
+"""Open a molecule library as a Ray Dataset of (row, id, smiles); write the scored stream back.
 
-Gzipped CSV and .smi files work too. The id column is optional and carried through untouched
-(null when absent), so output rows can be joined back to the input.
+Formats: CSV, Parquet (a file or a folder of files) and .smi ("SMILES [id]" per line), CSV and
+.smi optionally gzipped. Every input row keeps its identity: `row` is its 0-based position
+among its file's data rows (a CSV's header and a Parquet file's metadata are not rows; in .smi
+every line is one, a blank line included, which then scores as an empty SMILES with its error),
+and for a folder of Parquet files `file` names the file. So predictions join back to the input
+with or without an id column; the id column, when given, is carried through as a string (null
+when absent).
+
+The reader is a Ray Data datasource of gallon's: Ray's own readers number no rows. Each file is
+one read task that streams it in blocks of `BLOCK_ROWS` (a large CSV is never held whole) and
+reads only the SMILES and id columns.
 """
 
 from __future__ import annotations
 
+import gzip
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from gallon.errors import InputError
 
-LIBRARY_COLUMNS = ("id", "smiles")
+BLOCK_ROWS = 8192  # rows per block read from .smi and Parquet
+CSV_BLOCK_BYTES = 1 << 22  # a CSV is read in blocks of this size (pyarrow counts bytes)
 
 
 def library_kind(path: Path) -> str:
@@ -31,27 +41,140 @@ def library_kind(path: Path) -> str:
     )
 
 
-def smi_lines(batch: pa.Table) -> pa.Table:
-    """'SMILES [id]' lines → (id, smiles); a blank line becomes an empty SMILES (an error row)."""
-    ids, smiles = [], []
-    for line in batch.column("text").to_pylist():
-        parts = (line or "").split(maxsplit=1)
-        smiles.append(parts[0] if parts else "")
-        ids.append(parts[1].strip() if len(parts) > 1 else None)
-    return pa.table({"id": pa.array(ids, pa.string()), "smiles": pa.array(smiles, pa.string())})
+def _block(start: int, file: str | None, ids: pa.Array, smiles: pa.Array) -> pa.Table:
+    import pyarrow.compute as pc
+
+    n = len(smiles)
+    cols = {"row": pa.array(range(start, start + n), pa.int64())}
+    if file is not None:
+        cols["file"] = pa.array([file] * n, pa.string())
+    cols["id"] = pc.cast(ids, pa.string()) if ids is not None else pa.nulls(n, pa.string())
+    cols["smiles"] = pc.fill_null(pc.cast(smiles, pa.string()), "")
+    return pa.table(cols)
 
 
-def select_columns(batch: pa.Table, smiles: str, ident: str | None) -> pa.Table:
-    text = pc.fill_null(pc.cast(batch.column(smiles), pa.string()), "")
-    ids = pc.cast(batch.column(ident), pa.string()) if ident else pa.nulls(len(batch), pa.string())
-    return pa.table({"id": ids, "smiles": text})
+def smi_blocks(path: Path, file: str | None = None) -> Iterator[pa.Table]:
+    """'SMILES [id]' lines → blocks of (row, id, smiles); the id is the rest of the line."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    ids: list[str | None] = []
+    smiles: list[str] = []
+    start = 0
+    with opener(path, "rt") as handle:
+        for line in handle:
+            parts = line.split(maxsplit=1)
+            smiles.append(parts[0] if parts else "")
+            ids.append(parts[1].strip() if len(parts) > 1 else None)
+            if len(smiles) == BLOCK_ROWS:
+                yield _block(start, file, pa.array(ids, pa.string()), pa.array(smiles))
+                start, ids, smiles = start + len(smiles), [], []
+    if smiles or start == 0:
+        yield _block(start, file, pa.array(ids, pa.string()), pa.array(smiles, pa.string()))
 
 
-def library_rows(batch: pa.Table, kind: str, smiles: str, ident: str | None) -> pa.Table:
-    """A raw batch as read from the library → (id, smiles); the arguments are what
-    `open_library` returned beside the dataset. Scorers call it on their own batches, which
-    saves a separate selection stage (a worker process of its own)."""
-    return smi_lines(batch) if kind == "smi" else select_columns(batch, smiles, ident)
+def csv_blocks(path: Path, smiles: str, ident: str | None, file: str | None = None):
+    """A CSV (gzipped or not), streamed, only its SMILES and id columns read, both as text."""
+    import pyarrow.csv as pacsv
+
+    wanted = [smiles, *([ident] if ident else [])]
+    reader = pacsv.open_csv(
+        pa.input_stream(str(path), compression="detect"),
+        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=wanted, column_types={c: pa.string() for c in wanted}
+        ),
+    )
+    start, empty = 0, True
+    for batch in reader:
+        empty = False
+        yield _block(start, file, batch.column(ident) if ident else None, batch.column(smiles))
+        start += batch.num_rows
+    if empty:
+        yield _block(0, file, None, pa.array([], pa.string()))
+
+
+def parquet_blocks(path: Path, smiles: str, ident: str | None, file: str | None = None):
+    import pyarrow.parquet as pq
+
+    wanted = [smiles, *([ident] if ident else [])]
+    start = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=BLOCK_ROWS, columns=wanted):
+        yield _block(start, file, batch.column(ident) if ident else None, batch.column(smiles))
+        start += batch.num_rows
+
+
+def _columns(path: Path, kind: str) -> list[str]:
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_schema(path).names
+    import pyarrow.csv as pacsv
+
+    reader = pacsv.open_csv(
+        pa.input_stream(str(path), compression="detect"),
+        read_options=pacsv.ReadOptions(block_size=1 << 16),
+    )
+    return reader.schema.names
+
+
+def library_files(path: Path) -> tuple[str, list[Path]]:
+    """The library's kind and its files (a folder: its Parquet files, sorted)."""
+    if not path.exists():
+        raise InputError(f"library {path} does not exist.")
+    kind = library_kind(path)
+    if not path.is_dir():
+        return kind, [path]
+    files = sorted(
+        p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith((".parquet", ".pq"))
+    )
+    if not files:
+        raise InputError(f"library folder {path} holds no .parquet files.")
+    return kind, files
+
+
+def check_columns(path: Path, kind: str, smiles: str, ident: str | None) -> None:
+    if kind == "smi":
+        return
+    columns = _columns(path, kind)
+    if smiles not in columns:
+        raise InputError(
+            f"library {path} has no column '{smiles}'; it has {', '.join(columns)} "
+            "(use --smiles-column)."
+        )
+    if ident and ident not in columns:
+        raise InputError(f"library {path} has no id column '{ident}'.")
+
+
+def _datasource(kind: str, files: list[Path], root: Path, smiles: str, ident: str | None):
+    from ray.data.block import BlockMetadata
+    from ray.data.datasource import Datasource, ReadTask
+
+    several = len(files) > 1
+
+    class NumberedLibrary(Datasource):
+        def estimate_inmemory_data_size(self) -> int | None:
+            return sum(f.stat().st_size for f in files)
+
+        def get_read_tasks(self, parallelism: int, **_: Any) -> list[ReadTask]:
+            tasks = []
+            for f in files:
+                name = str(f.relative_to(root)) if several else None
+
+                def read(f: Path = f, name: str | None = name) -> Iterator[pa.Table]:
+                    if kind == "smi":
+                        yield from smi_blocks(f, name)
+                    elif kind == "csv":
+                        yield from csv_blocks(f, smiles, ident, name)
+                    else:
+                        yield from parquet_blocks(f, smiles, ident, name)
+
+                meta = BlockMetadata(
+                    num_rows=None, size_bytes=f.stat().st_size, exec_stats=None,
+                    input_files=(str(f),),
+                )  # fmt: skip
+                tasks.append(ReadTask(read, meta))
+            return tasks
+
+    return NumberedLibrary()
 
 
 # Reading and writing are light next to scoring; they reserve no CPU so that scoring actors
@@ -72,38 +195,17 @@ def open_library(
     smiles_column: str = "smiles",
     id_column: str | None = None,
     workers: int = 1,
-) -> tuple[Any, dict[str, Any]]:
-    """The library as a Ray Dataset of raw batches, and the keyword arguments of
-    `library_rows` that turn each batch into string columns `id` and `smiles`."""
+):
+    """The library as a Ray Dataset with columns row (int64), file (several Parquet files
+    only), id and smiles (strings); wrong paths and missing columns fail here, before reading."""
     import ray
 
-    tasks = light_tasks(workers)
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise InputError(f"library {path} does not exist.")
-    kind = library_kind(path)
-    if kind == "smi":
-        ds = ray.data.read_text(str(path), concurrency=tasks, ray_remote_args=LIGHT)
-        return ds, {"kind": kind, "smiles": "text", "ident": None}
-    if kind == "parquet":
-        # Ray 2.60's default Parquet path lists files in a task that reserves a whole CPU and
-        # cannot be told otherwise; with every CPU held by scoring actors it never runs and the
-        # stream stalls (seen on 2 CPUs). The V1 path reads with the light arguments below.
-        ray.data.DataContext.get_current().use_datasource_v2 = False
-    reader = ray.data.read_parquet if kind == "parquet" else ray.data.read_csv
-    ds = reader(str(path), concurrency=tasks, ray_remote_args=LIGHT)
-    columns = ds.schema().names
-    if smiles_column not in columns:
-        raise InputError(
-            f"library {path} has no column '{smiles_column}'; it has {', '.join(columns)} "
-            "(use --smiles-column)."
-        )
-    if id_column and id_column not in columns:
-        raise InputError(f"library {path} has no id column '{id_column}'.")
-    if kind == "parquet":  # read only the columns scored
-        wanted = [smiles_column, *([id_column] if id_column else [])]
-        ds = reader(str(path), columns=wanted, concurrency=tasks, ray_remote_args=LIGHT)
-    return ds, {"kind": kind, "smiles": smiles_column, "ident": id_column}
+    path = Path(path).expanduser().resolve()
+    kind, files = library_files(path)
+    for f in files[:1] if kind != "parquet" else files:
+        check_columns(f, kind, smiles_column, id_column)
+    source = _datasource(kind, files, path, smiles_column, id_column)
+    return ray.data.read_datasource(source, concurrency=light_tasks(workers), **LIGHT)
 
 
 def write_predictions(ds, output: str | Path, workers: int = 1) -> None:

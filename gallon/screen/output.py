@@ -1,7 +1,8 @@
 """The screening output folder: a user's files are never deleted.
 
-`--output` may be a new folder, an empty one, or a previous screening output of gallon's (only
-Parquet shards and `_summary.json`), which is replaced. Anything else is refused with one
+`--output` may be a new folder, an empty one, or a previous output of gallon's, which is
+replaced: a screening output (Parquet shards, `_summary.json`, optionally `_predictions.csv`) or an
+export (`export.json`, ONNX models, `featurizer.json`). Anything else is refused with one
 sentence unless `--overwrite` is given, and even then never the working folder, one of its
 parents, the home folder, nor a folder that holds the input or the model.
 """
@@ -14,14 +15,22 @@ from pathlib import Path
 from gallon.errors import InputError
 
 SUMMARY = "_summary.json"
+CSV = "_predictions.csv"  # "_": Parquet readers of the folder skip it, as _summary.json
+MANIFEST = "export.json"  # gallon/screen/export.py writes it
+
+# (the file that marks the output, the suffixes and names it may hold besides)
+_OUTPUTS = ((SUMMARY, (".parquet",), (CSV,)), (MANIFEST, (".onnx",), ("featurizer.json",)))
 
 
 def is_screening_output(folder: Path) -> bool:
-    """Only what `jobs/screen.py` writes: Parquet shards and the summary."""
-    names = [p for p in folder.iterdir()]
-    return (folder / SUMMARY).is_file() and all(
-        p.is_file() and (p.suffix == ".parquet" or p.name == SUMMARY) for p in names
-    )
+    """Only what `jobs/screen.py` writes: a screening output or an export, nothing else."""
+    files = list(folder.iterdir())
+    for marker, suffixes, names in _OUTPUTS:
+        if (folder / marker).is_file() and all(
+            p.is_file() and (p.suffix in suffixes or p.name in (marker, *names)) for p in files
+        ):
+            return True
+    return False
 
 
 def _protected(folder: Path, keep: list[Path]) -> str | None:
@@ -56,3 +65,17 @@ def prepare_output(output: str | Path, overwrite: bool, keep: list[str | Path]) 
         )
     shutil.rmtree(folder)
     return folder
+
+
+def write_csv(output: Path) -> Path:
+    """_predictions.csv beside the shards, rows in input order (by file, then row).
+
+    Read whole into memory to sort: about 100 bytes a row (0.1 GB per million molecules)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as pads
+
+    table = pads.dataset(str(output), format="parquet").to_table()
+    keys = [(c, "ascending") for c in ("file", "row") if c in table.column_names]
+    path = output / CSV
+    pacsv.write_csv(table.sort_by(keys), path)
+    return path

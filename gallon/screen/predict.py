@@ -16,7 +16,7 @@ import pyarrow as pa
 import torch
 
 from gallon.artifacts import Predictor, load_model
-from gallon.chem import parse_smiles
+from gallon.chem import canonical_smiles, parse_smiles, standardize
 from gallon.errors import InputError
 from gallon.evaluation.metrics import to_predictions
 from gallon.screen.fused import FusedStudents
@@ -24,18 +24,20 @@ from gallon.screen.fused import FusedStudents
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
-def output_columns(targets: Sequence[str], ensemble: bool) -> list[str]:
-    cols = ["id", "smiles"]
-    for t in targets:
-        cols += [t, f"{t}_std"] if ensemble else [t]
-    return [*cols, "error"]
-
-
 class Scorer:
     """Members loaded once; `score(ids, smiles) -> pa.Table` with one row per input row."""
 
-    def __init__(self, members: list[Predictor], threads: int = 1, precision: str = "fp32") -> None:
+    def __init__(
+        self,
+        members: list[Predictor],
+        threads: int = 1,
+        precision: str = "fp32",
+        standardize: bool = False,
+    ) -> None:
+        """`standardize`: score each molecule's largest fragment, neutralised (gallon.chem), and
+        write what was scored to `scored_smiles`."""
         torch.set_num_threads(threads)
+        self.standardize = standardize
         if precision not in PRECISIONS:
             choices = ", ".join(PRECISIONS)
             raise InputError(f"precision must be one of {choices}, not '{precision}'.")
@@ -54,8 +56,10 @@ class Scorer:
             raise InputError("bf16 applies to graph-free students only; score GNNs in fp32.")
 
     @classmethod
-    def from_path(cls, path: str | Path, threads: int = 1, precision: str = "fp32") -> Scorer:
-        return cls(load_model(path), threads, precision)
+    def from_path(
+        cls, path: str | Path, threads: int = 1, precision: str = "fp32", standardize: bool = False
+    ) -> Scorer:
+        return cls(load_model(path), threads, precision, standardize)
 
     def _raw(self, x, edge_index, edge_attr, batch, num_graphs: int) -> list[np.ndarray]:
         """Each member's raw outputs, (B, T) per member."""
@@ -98,8 +102,12 @@ class Scorer:
     def score(self, ids: Sequence[str | None], smiles: Sequence[str]) -> pa.Table:
         n, ensemble = len(smiles), len(self.members) > 1
         mols, ok, errors = [], [], [None] * n
+        scored: list[str | None] = [None] * n
         for i, s in enumerate(smiles):
             mol, reason = parse_smiles(s)
+            if mol is not None and self.standardize:
+                mol, reason = standardize(mol)
+                scored[i] = None if mol is None else canonical_smiles(mol)
             if mol is None:
                 errors[i] = reason
             else:
@@ -115,6 +123,8 @@ class Scorer:
             "id": pa.array(list(ids), pa.string()),
             "smiles": pa.array(list(smiles), pa.string()),
         }
+        if self.standardize:
+            cols["scored_smiles"] = pa.array(scored, pa.string())
         for j, t in enumerate(self.targets):
             cols[t] = pa.array(preds[:, j], pa.float64(), from_pandas=True)  # NaN → null
             if ensemble:

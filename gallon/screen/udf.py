@@ -7,8 +7,6 @@ import ctypes
 
 import pyarrow as pa
 
-from gallon.screen.library import library_rows
-
 # Molecules per batch: 2048 ran no faster on 2 cores and each worker's peak PSS was ~150 MB
 # higher; 512 saved ~100 MB more but cost 5 % throughput (100k molecules, docs/benchmarks.md).
 BATCH_SIZE = 1024
@@ -22,22 +20,30 @@ def _trimmer():
         return None
 
 
+def row_identity(batch: pa.Table) -> list[str]:
+    """The library columns that identify an input row (`row`, and `file` for several files)."""
+    return [c for c in ("row", "file") if c in batch.column_names]
+
+
 class ScreenBatch:
-    """Library batches → predictions (+ error) batches, one output row per input row."""
+    """Library batches (row, [file], id, smiles) → the same rows with predictions and error."""
 
     def __init__(
-        self, model: str, columns: dict, threads: int = 1, precision: str = "fp32"
+        self, model: str, threads: int = 1, precision: str = "fp32", standardize: bool = False
     ) -> None:
-        """`columns`: what `open_library` returned beside the dataset."""
         from gallon.screen.predict import Scorer
 
-        self.scorer = Scorer.from_path(model, threads, precision)
-        self.columns = columns
+        self.scorer = Scorer.from_path(model, threads, precision, standardize)
         self.trim = _trimmer()
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        rows = library_rows(batch, **self.columns)
-        out = self.scorer.score(rows.column("id").to_pylist(), rows.column("smiles").to_pylist())
+        scored = self.scorer.score(
+            batch.column("id").to_pylist(), batch.column("smiles").to_pylist()
+        )
+        out = pa.table(
+            {**{c: batch.column(c) for c in row_identity(batch)},
+             **{c: scored.column(c) for c in scored.column_names}}
+        )  # fmt: skip
         if self.trim is not None:
             # A batch creates and frees thousands of RDKit molecules and glibc keeps the freed
             # pages: scoring 40k molecules in one process peaked at 624 MB PSS without the trim

@@ -79,18 +79,18 @@ def score_transfer(transfer: TransferSet, model_dir: Path, dest: Path) -> Path:
     from gallon.screen.udf import BATCH_SIZE, ScreenBatch
 
     molecules = read_table(transfer.molecules, ("row", "smiles"))
-    library = pa.table(
+    library = pa.table(  # the shape open_library streams: the row travels through the scorer
         {
-            "id": pa.array([str(r) for r in molecules.column("row").to_pylist()]),
+            "row": molecules.column("row"),
+            "id": pa.nulls(molecules.num_rows, pa.string()),
             "smiles": molecules.column("smiles"),
         }
     )
-    columns = {"kind": "parquet", "smiles": "smiles", "ident": "id"}
     scored = pa.concat_tables(
         ray.data.from_arrow(library)
         .map_batches(
             ScreenBatch,
-            fn_constructor_kwargs={"model": str(model_dir), "columns": columns},
+            fn_constructor_kwargs={"model": str(model_dir)},
             batch_size=BATCH_SIZE,
             batch_format="pyarrow",
             concurrency=1,
@@ -103,7 +103,7 @@ def score_transfer(transfer: TransferSet, model_dir: Path, dest: Path) -> Path:
     outputs = raw_outputs(pred, hparams["task"], hparams).astype(np.float32)
     table = pa.table(
         {
-            "row": pa.array([int(i) for i in ok.column("id").to_pylist()], pa.int64()),
+            "row": ok.column("row").cast(pa.int64()),
             "output": pa.array(outputs.tolist(), pa.list_(pa.float32())),
         }
     )

@@ -82,6 +82,7 @@ def test_smi_and_parquet_folder_inputs(tiny_run, tmp_path):
         str(tmp_path / "a"),
         "--workers",
         "1",
+        "--csv",
     )
     folder = tmp_path / "parquet"
     folder.mkdir()
@@ -100,6 +101,17 @@ def test_smi_and_parquet_folder_inputs(tiny_run, tmp_path):
     )
     a, b = _read(tmp_path / "a"), _read(tmp_path / "b")
     assert len(a) == len(b) == 40
+    # no id column: each output row names its input line, so predictions join back
+    assert sorted(a["row"]) == list(range(40)) and a["id"].isna().sum() == 1
+    by_row = a.set_index("row")
+    assert by_row.loc[3, "smiles"] == lib["smiles"][3] and by_row.loc[7, "id"] == "c7"
+    csv = pd.read_csv(tmp_path / "a" / "_predictions.csv")
+    assert csv["row"].tolist() == list(range(40))  # input order
+    assert np.allclose(csv["logs"], by_row.loc[csv["row"], "logs"], equal_nan=True)
+    # a folder of Parquet files: (file, row) identifies the input row
+    assert sorted(zip(b["file"], b["row"])) == [
+        (f"part-{k}.parquet", i) for k in (0, 1) for i in range(20)
+    ]
     merged = a.merge(b, on="id")
     # In .smi the first whitespace-separated field is the SMILES: the blank SMILES line has no id
     # and "not a smiles c35" reads as SMILES "not" with id "a smiles c35"; the other 38 agree.

@@ -46,3 +46,18 @@ def test_the_working_folder_and_the_inputs_survive_even_overwrite(tmp_path, monk
     with pytest.raises(InputError, match="holds"):
         prepare_output(data, True, [data / "library.csv"])
     assert os.path.exists(data / "library.csv") and os.path.exists(tmp_path / "library.csv")
+
+
+def test_a_previous_export_is_replaced_but_not_with_a_user_file_in_it(tmp_path):
+    old = tmp_path / "export"
+    old.mkdir()
+    for name in ("export.json", "featurizer.json", "seed_0.onnx", "seed_1.onnx"):
+        (old / name).write_text("x")
+    prepare_output(old, False, [])
+    assert not old.exists()
+    old.mkdir()
+    (old / "export.json").write_text("{}")
+    (old / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="not a screening output"):
+        prepare_output(old, False, [])
+    assert (old / "notes.txt").exists()

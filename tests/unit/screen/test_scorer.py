@@ -1,14 +1,13 @@
+import json
+
 import numpy as np
-import pyarrow as pa
 import pytest
-import torch
 from rdkit import Chem
 
 from gallon.artifacts import load_model
 from gallon.errors import InputError
 from gallon.roles import ROLES
-from gallon.screen.export import export_torchscript
-from gallon.screen.library import library_rows
+from gallon.screen.export import export_onnx
 from gallon.screen.predict import Scorer
 from gallon.train.loop import fit_local
 from gallon.train.stage import train_role
@@ -50,28 +49,47 @@ def test_gnn_teacher_scores_through_the_same_path(tiny_run):
         Scorer([member], precision="bf16")
 
 
-def test_library_rows():
-    text = pa.table({"text": ["CCO mol-1", "c1ccccc1", "", "CCN  name with spaces"]})
-    lines = library_rows(text, kind="smi", smiles="text", ident=None)
-    assert lines.to_pydict() == {
-        "id": ["mol-1", None, None, "name with spaces"],
-        "smiles": ["CCO", "c1ccccc1", "", "CCN"],
-    }
-    table = pa.table({"smi": ["CCO", None], "cid": [7, 8], "other": [1.0, 2.0]})
-    sel = library_rows(table, kind="csv", smiles="smi", ident="cid")
-    assert sel.to_pydict() == {"id": ["7", "8"], "smiles": ["CCO", ""]}
-
-
-def test_torchscript_export_matches(tiny_run, tmp_path):
+def test_standardize_scores_the_parent_and_says_what_it_scored(tiny_run):
     ctx = tiny_run("logs")
     train_role(ROLES["mlp"], 0, ctx, fit_local)
-    (member,) = load_model(ctx.out / "mlp")
-    module = torch.jit.load(str(export_torchscript(member, tmp_path / "export")))
-    smiles = ["CCO", "c1ccccc1C(=O)O", "CCCl"]
-    xs = [member.featurizer.atoms(Chem.MolFromSmiles(s)) for s in smiles]
-    x = torch.from_numpy(np.concatenate(xs))
-    batch = torch.from_numpy(np.repeat(np.arange(3), [len(a) for a in xs]))
-    with torch.no_grad():
-        ours = module(x, batch).numpy()
-    assert np.allclose(ours, member.predict(smiles)[0], atol=1e-5)
+    plain = Scorer.from_path(ctx.out / "mlp").score([None] * 2, ["CC(=O)[O-].[Na+]", "CC(=O)O"])
+    std = Scorer.from_path(ctx.out / "mlp", standardize=True)
+    out = std.score([None] * 2, ["CC(=O)[O-].[Na+]", "CC(=O)O"]).to_pydict()
+    assert out["scored_smiles"] == ["CC(=O)O", "CC(=O)O"] and out["logs"][0] == out["logs"][1]
+    assert plain.column("logs")[0].as_py() != out["logs"][0]  # the salt scored as given differs
+    assert "scored_smiles" not in plain.column_names
+
+
+def test_onnx_export_of_every_seed_reproduces_the_python_predictions(tiny_run, tmp_path):
+    """Environment-id embeddings included (rich_morgan features): each seed's ONNX model in
+    onnxruntime gives that seed's predictions from the training path, to 1e-5."""
+    import onnxruntime
+
+    ctx = tiny_run(overrides=("run.seeds=[0,1]", "features.atoms=rich_morgan"))
+    for seed in (0, 1):
+        train_role(ROLES["mlp"], seed, ctx, fit_local)
+    members = load_model(ctx.out / "mlp")
+    paths = export_onnx(members, tmp_path / "export")
+    assert [p.name for p in paths] == ["seed_0.onnx", "seed_1.onnx"]
+    smiles = ["CCO", "c1ccccc1C(=O)O", "CCCl", "C[C@H](N)C(=O)O", "[NH4+].[Cl-]", "c1cc[nH]c1"]
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    x = members[0].featurizer.atoms.many(mols)
+    sizes = np.array([m.GetNumAtoms() for m in mols], dtype=np.int64)
+    assert members[0].featurizer.atoms.id_columns > 0 and np.any(x[:, -1] > 0)
+    outputs = []
+    for member, path in zip(members, paths):
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        (got,) = session.run(None, {"x": x, "sizes": sizes})
+        assert np.allclose(got, member.predict(smiles)[0], atol=1e-5, rtol=0)
+        outputs.append(got)
+    assert not np.allclose(outputs[0], outputs[1])  # two seeds, two models
+    manifest = json.loads((tmp_path / "export" / "export.json").read_text())
+    assert [m["file"] for m in manifest["models"]] == ["seed_0.onnx", "seed_1.onnx"]
     assert (tmp_path / "export" / "featurizer.json").is_file()
+
+
+def test_export_refuses_a_gnn(tiny_run, tmp_path):
+    ctx = tiny_run("logs")
+    train_role(ROLES["gnn"], 0, ctx, fit_local)
+    with pytest.raises(InputError, match="graph-free"):
+        export_onnx(load_model(ctx.out / "gnn"), tmp_path / "export")
