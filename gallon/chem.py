@@ -6,13 +6,9 @@ import functools
 
 from rdkit import Chem, RDLogger
 
+from gallon.errors import first_line
+
 RDLogger.DisableLog("rdApp.*")  # failures are reported as error rows, not console noise
-
-
-def _reason(err: Exception) -> str:
-    """The first line of an RDKit exception's message, or its type when it has none."""
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 def parse_smiles(smiles: object) -> tuple[Chem.Mol | None, str | None]:
@@ -30,7 +26,7 @@ def parse_smiles(smiles: object) -> tuple[Chem.Mol | None, str | None]:
     try:
         Chem.SanitizeMol(mol)
     except Exception as err:  # RDKit raises several sanitisation exception types
-        return None, f"invalid molecule: {_reason(err)}"
+        return None, f"invalid molecule: {first_line(err)}"
     if mol.GetNumAtoms() == 0:
         return None, "molecule has no heavy atoms"
     return mol, None
@@ -53,7 +49,7 @@ def standardize(mol: Chem.Mol) -> tuple[Chem.Mol | None, str | None]:
     try:
         out = uncharger.uncharge(chooser.choose(mol))
     except Exception as err:  # RDKit raises several exception types
-        return None, f"standardisation failed: {_reason(err)}"
+        return None, f"standardisation failed: {first_line(err)}"
     if out is None or out.GetNumAtoms() == 0:
         return None, "standardisation left no atoms"
     return out, None

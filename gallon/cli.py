@@ -49,6 +49,12 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--seeds", help="comma-separated seeds, e.g. 0,1,2")
     p.add_argument("--out", help="run folder (default runs/<dataset>-<timestamp>)")
     p.add_argument("-q", "--quiet", action="store_true", help="only warnings and the summary")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="every log line on the terminal: per-epoch lines, Ray's and vLLM's own output",
+    )
     return p
 
 
@@ -95,12 +101,46 @@ def run_folder(cfg: Config, name: str) -> Path:
     return out.resolve()
 
 
-def setup_logging(quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
+LOG_FORMAT = "%(asctime)s %(name)s: %(message)s"
+_HANDLERS: dict[str, logging.Handler] = {}  # gallon's own: the terminal's and the run.log's
+
+
+def _install(key: str, handler: logging.Handler, level: int, datefmt: str) -> None:
+    root = logging.getLogger()
+    if key in _HANDLERS:  # a second job in this process: replace, never stack
+        old = _HANDLERS.pop(key)
+        root.removeHandler(old)
+        old.close()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt))
+    handler.setLevel(level)
+    root.addHandler(handler)
+    root.setLevel(min(root.level or logging.INFO, logging.INFO))
+    _HANDLERS[key] = handler
+
+
+def setup_logging(quiet: bool = False, terminal: int = logging.INFO) -> None:
+    """Log lines to stderr: warnings only with `quiet`, else from the `terminal` level up (jobs
+    with a progress display pass WARNING and keep INFO for their run.log)."""
+    level = logging.WARNING if quiet else terminal
+    _install("terminal", logging.StreamHandler(sys.stderr), level, "%H:%M:%S")
+
+
+def log_to_file(path: Path) -> None:
+    """From now on every INFO line of the driver also goes to `path` (the run folder's run.log;
+    a later run in the same process moves it to that run's)."""
+    _install("file", logging.FileHandler(path, encoding="utf-8"), logging.INFO, "%Y-%m-%d %H:%M:%S")
+
+
+def _user_error(err: BaseException) -> GallonError | None:
+    """The GallonError behind `err`: itself, or one raised in a Ray task or actor (Ray wraps
+    those, keeping the original as `cause` / `__cause__`), else None."""
+    seen = 0
+    while err is not None and seen < 8:
+        if isinstance(err, GallonError) and not hasattr(err, "cause"):
+            return err
+        err = getattr(err, "cause", None) or err.__cause__
+        seen += 1
+    return None
 
 
 def exits_cleanly(main: Callable[..., int | None]) -> Callable[..., int]:
@@ -110,15 +150,23 @@ def exits_cleanly(main: Callable[..., int | None]) -> Callable[..., int]:
     def wrapper(*args: Any, **kwargs: Any) -> int:
         try:
             return main(*args, **kwargs) or 0
-        except GallonError as err:
-            print(f"error: {err}", file=sys.stderr)
+        except Exception as err:
+            user = _user_error(err)
+            if user is None:
+                raise
+            print(f"error: {user}", file=sys.stderr)
             return EXIT_USAGE
 
     return wrapper
 
 
-def init_ray(cfg: Config) -> None:
-    """Join the cluster named by RAY_ADDRESS (ray job submit) or start a local Ray."""
+def init_ray(cfg: Config, verbose: bool = True) -> None:
+    """Join the cluster named by RAY_ADDRESS (ray job submit) or start a local Ray.
+
+    Not `verbose`, on a local Ray: the workers' output (per-epoch lines, vLLM's engine logs) and
+    Ray's and Ray Data's own lines stay in Ray's session logs instead of the terminal. Under
+    `ray job submit` the workers' output stays in the job's logs (`ray job logs`), the only place
+    a cluster user sees it."""
     import os
 
     import ray
@@ -127,10 +175,33 @@ def init_ray(cfg: Config) -> None:
         return
     if os.environ.get("RAY_ADDRESS"):
         ray.init()
-        return
-    # A local Ray trains many small models in a row: Train's controller polls every 2 s by default
-    # and starts a preemption watcher (useful on spot clusters, not on a laptop); both add ~7 s
-    # per model on 2 cores. The dashboard stays on: Train's state checks need it.
-    os.environ.setdefault("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "0.25")
-    os.environ.setdefault("RAY_TRAIN_ENABLE_PREEMPTION_WATCHER", "0")
-    ray.init(num_cpus=cfg.run.num_cpus)
+    else:
+        # A local Ray trains many small models in a row: Train's controller polls every 2 s by
+        # default and starts a preemption watcher (useful on spot clusters, not on a laptop);
+        # both add ~7 s per model on 2 cores. The dashboard stays on: Train's state checks
+        # need it.
+        os.environ.setdefault("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "0.25")
+        os.environ.setdefault("RAY_TRAIN_ENABLE_PREEMPTION_WATCHER", "0")
+        ray.init(num_cpus=cfg.run.num_cpus, log_to_driver=verbose)
+    if not verbose:
+        quiet_ray()
+
+
+def quiet_ray() -> None:
+    """Ray's, Ray Data's and Ray Train's own INFO lines and Python warnings off the terminal
+    (they stay in Ray's session logs); after ray.init, which sets Ray's loggers up."""
+    import warnings
+
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.issue_detectors_config.detectors = []  # "operator uses N MiB" advice, every 30 s
+    for name in ("ray", "ray.train", "ray.tune"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Ray Data logs a failed task's traceback at ERROR before raising it here: the exception
+    # itself still arrives (one sentence for a bad input, else its traceback), once
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
+    # ... and the warning that we turned Ray Data's progress bars off (ours is on)
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"ray(\..*)?")

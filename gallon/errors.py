@@ -12,6 +12,12 @@ import pyarrow as pa
 EXIT_USAGE = 2
 
 
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message (RDKit's and pyarrow's run on), or its type."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 class GallonError(Exception):
     """A failure the user can fix; its message is one sentence that says how."""
 

@@ -15,13 +15,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from gallon.cli import init_ray, run_folder
+from gallon.cli import init_ray, log_to_file, run_folder
 from gallon.config import Config, dump_yaml
 from gallon.data.prepare import Prepared, prepare, write_prepared
 from gallon.evaluation.summary import summarize_runs
 from gallon.features.stage import featurize
 from gallon.io import write_json, write_table, write_text
 from gallon.lm.stage import EXPLANATIONS
+from gallon.progress import RunProgress, run_steps
 from gallon.report.markdown import write_report
 from gallon.storage import Storage
 from gallon.train.stage import RunContext
@@ -37,6 +38,7 @@ class Inputs:
     prepared: Prepared
     errors: pa.Table  # every rejected row of every stage so far
     sections: list[str]  # extra Markdown sections for the report (the explain stage's)
+    progress: RunProgress  # the run's display; the training steps are the caller's to mark
 
     @property
     def out(self) -> Path:
@@ -47,31 +49,40 @@ class Inputs:
         return self.prepared.molecules.num_rows - self.ctx.features.errors.num_rows
 
 
-def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
+def prepare_inputs(
+    cfg: Config, out: Path | None = None, progress: bool = False, verbose: bool = True
+) -> Inputs:
     """Validate and load the data (before Ray), start Ray, featurize, explain if an LM is trained.
 
-    Writes config.yaml, molecules/splits/dataset files, features/, explanations and
-    errors.parquet into the run folder (`out`, default from `cfg.run.out`).
+    Writes config.yaml, molecules/splits/dataset files, features/, explanations,
+    errors.parquet and run.log (the driver's log lines) into the run folder (`out`, default
+    from `cfg.run.out`). `progress`: show the run's progress display on stderr; `verbose`:
+    the workers' and Ray's own output on the terminal too.
     """
     prepared = prepare(cfg.data, cfg.split)  # all input checks happen here, before Ray
     out = out or run_folder(cfg, prepared.info.name)
     out.mkdir(parents=True, exist_ok=True)
+    log_to_file(out / "run.log")
     write_text(dump_yaml(cfg), out / "config.yaml")
     write_prepared(prepared, cfg.split, out)
+    n_train = len((prepared.splits or {}).get("train", prepared.written))
+    shown = RunProgress(run_steps(cfg, prepared.molecules.num_rows, n_train), enabled=progress)
 
-    init_ray(cfg)
+    init_ray(cfg, verbose)
     f, info = cfg.features, prepared.info
-    features = featurize(out / "molecules.parquet", out, f.atoms, f.batch_size, f.concurrency)
+    with shown.step("features"):
+        features = featurize(out / "molecules.parquet", out, f.atoms, f.batch_size, f.concurrency)
+        student_features = None
+        if f.student_atoms not in (None, f.atoms):  # the graph-free models' own featurisation
+            student_features = featurize(
+                out / "molecules.parquet",
+                out / "student_features",
+                f.student_atoms,
+                f.batch_size,
+                f.concurrency,
+            )
     errors, sections = [prepared.errors, features.errors], []
-    student_features = None
-    if f.student_atoms not in (None, f.atoms):  # the graph-free models' own featurisation
-        student_features = featurize(
-            out / "molecules.parquet",
-            out / "student_features",
-            f.student_atoms,
-            f.batch_size,
-            f.concurrency,
-        )
+    if student_features is not None:
         errors.append(student_features.errors)
     if "lm" in cfg.run.roles:
         from gallon.explain.stage import explain_molecules, report_section
@@ -79,9 +90,10 @@ def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
         explain = cfg.explain
         if cfg.run.storage and not explain.cache_dir:  # one cache for every node and run
             explain = replace(explain, cache_dir=Storage(cfg.run.storage).uri("explanations"))
-        table, explain_errors, stats = explain_molecules(
-            prepared.molecules, info.name, list(info.targets), info.task, explain
-        )
+        with shown.step("explanations"):
+            table, explain_errors, stats = explain_molecules(
+                prepared.molecules, info.name, list(info.targets), info.task, explain
+            )
         write_table(table, out / EXPLANATIONS)
         write_json(stats.as_dict(), out / "explain_stats.json")
         errors.append(explain_errors)
@@ -90,9 +102,10 @@ def prepare_inputs(cfg: Config, out: Path | None = None) -> Inputs:
     write_table(all_errors, out / "errors.parquet")
     ctx = RunContext(cfg, out, info, features, prepared.splits, student_features)
     if cfg.distill.transfer and cfg.distill.alpha > 0 and "gnn" in cfg.run.roles:
-        ctx.transfer = _transfer_set(cfg, prepared, out)
+        with shown.step("transfer set"):
+            ctx.transfer = _transfer_set(cfg, prepared, out)
     ctx.publish()  # training workers on other nodes read features and explanations from there
-    return Inputs(ctx, prepared, all_errors, sections)
+    return Inputs(ctx, prepared, all_errors, sections, shown)
 
 
 def _transfer_set(cfg: Config, prepared: Prepared, out: Path):

@@ -26,14 +26,20 @@ logger = logging.getLogger("gallon.run_all")
 @exits_cleanly
 def main(argv: list[str] | None = None) -> int:
     args = base_parser(__doc__.splitlines()[0]).parse_args(argv)
-    setup_logging(args.quiet)
+    # the progress display says what runs; every log line still goes to the run's run.log
+    setup_logging(args.quiet, logging.INFO if args.verbose else logging.WARNING)
     cfg = config_from_args(args)
     started = time.perf_counter()
-    inputs = prepare_inputs(cfg)
+    inputs = prepare_inputs(cfg, progress=not args.quiet, verbose=args.verbose)
     ctx, out, info = inputs.ctx, inputs.out, inputs.ctx.info
-    runs = [
-        train_role(role, seed, ctx) for seed in cfg.run.seeds for role in ordered(cfg.run.roles)
-    ]
+    runs = []
+    try:
+        for seed in cfg.run.seeds:
+            for role in ordered(cfg.run.roles):
+                with inputs.progress.step(f"{role.name} seed {seed}"):
+                    runs.append(train_role(role, seed, ctx))
+    finally:
+        inputs.progress.close()
 
     metrics = finish_run(inputs, runs, started)
     print(

@@ -69,6 +69,9 @@ def parse_args(argv):
         help="object store of a local Ray (bounds memory while streaming)",
     )
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="Ray's, Ray Data's and the workers' output too"
+    )
     return p.parse_args(argv)
 
 
@@ -83,11 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     members = describe_model(args.model)
     output = Path(args.output)
     if args.export:
-        from gallon.screen.export import export_onnx  # it refuses GNNs itself
+        from gallon.screen.export import check_exportable, export_onnx
         from gallon.screen.output import prepare_output
 
+        loaded = load_model(args.model)
+        check_exportable(loaded)  # refusals come before a previous export is replaced
         output = prepare_output(output, args.overwrite, keep=[args.model])
-        for path in export_onnx(load_model(args.model), output):
+        for path in export_onnx(loaded, output):
             print(f"exported {path}")
         return 0
     if not args.input:
@@ -99,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
 
         # the scorer refuses bf16 for GNNs; building one here says so before Ray starts
         Scorer.from_path(args.model, precision=args.precision)
+    from gallon.screen.library import check_library
     from gallon.screen.output import SUMMARY, prepare_output
 
+    check_library(args.input, args.smiles_column, args.id_column)  # before anything is replaced
     output = prepare_output(output, args.overwrite, keep=[args.input, args.model])  # before Ray
     import ray.data
 
@@ -112,7 +119,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             # no dashboard: screening needs none, and it costs ~0.2 GB (PSS of an idle local Ray:
             # 753 MB with it, 535 MB without)
-            ray.init(object_store_memory=args.object_store_mb * 1024**2, include_dashboard=False)
+            ray.init(
+                object_store_memory=args.object_store_mb * 1024**2,
+                include_dashboard=False,
+                log_to_driver=args.verbose,
+            )
+        if not args.verbose:
+            from gallon.cli import quiet_ray
+
+            quiet_ray()
     workers = args.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     ds = open_library(args.input, args.smiles_column, args.id_column, workers)
     ds = ds.map_batches(
@@ -129,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     write_predictions(ds, output, workers)
     seconds = time.perf_counter() - started
+    if not output.is_dir():  # Ray's writer leaves no folder when no row was written
+        raise InputError(f"library {args.input} has no rows to score.")
     summary = _summary(output, seconds, len(members), workers)
     summary["options"] = {
         "precision": args.precision,
@@ -137,11 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         else None,
         "id_column": args.id_column,
     }
-    (output / SUMMARY).write_text(json.dumps(summary, indent=2))  # '_': not a shard
     if args.csv:
         from gallon.screen.output import write_csv
 
         summary["csv"] = str(write_csv(output))
+    (output / SUMMARY).write_text(json.dumps(summary, indent=2))  # '_': not a shard
     print(json.dumps(summary))
     return 0
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 from gallon.chem import canonical_smiles, parse_smiles
 from gallon.config.schema import DataConfig
 from gallon.data.registry import DATASETS, METRIC_FOR_TASK, find_dataset
-from gallon.errors import InputError, error_rows
+from gallon.errors import InputError, error_rows, first_line
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,7 @@ def _read_file(path: Path) -> pd.DataFrame:
             return pd.read_parquet(path)
         return pd.read_csv(path)
     except Exception as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"dataset file {path} cannot be read: {first}.") from None
+        raise InputError(f"dataset file {path} cannot be read: {first_line(err)}.") from None
 
 
 def read_dataset(cfg: DataConfig) -> tuple[DatasetInfo, pd.DataFrame]:

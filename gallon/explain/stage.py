@@ -129,14 +129,16 @@ def _answers(todo: dict[str, str], cfg: ExplainConfig, template: PromptTemplate)
         return
     ds = ray.data.from_items([{"key": k, "smiles": s} for k, s in todo.items()])
     if cfg.backend == "rdkit":
-        ds = ds.map_batches(DescribeBatch, batch_size=cfg.batch_size, concurrency=1)
+        ds = ds.map_batches(
+            DescribeBatch, batch_size=cfg.batch_size, compute=ray.data.ActorPoolStrategy(size=1)
+        )
     else:
         template_dict = {**asdict(template), "modalities": asdict(template.modalities)}
         ds = ds.map_batches(
             PreparePrompts,
             fn_constructor_kwargs={"template": template_dict},
             batch_size=cfg.batch_size,
-            concurrency=1,
+            compute=ray.data.ActorPoolStrategy(size=1),
             num_cpus=0.5,  # with the engine's bundle and the light (de)tokenizers: fits 2 CPUs
         )
         ds = _processor(cfg)(ds)

@@ -96,7 +96,7 @@ def featurize(
             fn_constructor_kwargs={"atoms": spec["atoms"]},
             batch_size=batch_size,
             batch_format="pyarrow",
-            concurrency=concurrency,
+            compute=ray.data.ActorPoolStrategy(size=concurrency),
         )
         .materialize()
     )

@@ -76,8 +76,8 @@ def _example(member: Predictor) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.zeros(5, member.featurizer.atom_dim), torch.tensor([3, 2])
 
 
-def export_onnx(members: list[Predictor], dest: Path) -> list[Path]:
-    """Write one ONNX model per member, featurizer.json and export.json into `dest`."""
+def check_exportable(members: list[Predictor]) -> list[str]:
+    """The file stems the members will be written under; raises before anything is written."""
     try:
         import onnxscript  # noqa: F401  (torch.onnx's exporter needs it)
     except ImportError:
@@ -89,6 +89,12 @@ def export_onnx(members: list[Predictor], dest: Path) -> list[Path]:
     names = ["model"] if len(members) == 1 else [m.path.name for m in members]
     if len(set(names)) != len(names):
         raise InputError("the models to export have the same folder name; export them one by one.")
+    return names
+
+
+def export_onnx(members: list[Predictor], dest: Path) -> list[Path]:
+    """Write one ONNX model per member, featurizer.json and export.json into `dest`."""
+    names = check_exportable(members)
     dest.mkdir(parents=True, exist_ok=True)
     written = []
     for member, name in zip(members, names):

@@ -2,15 +2,17 @@
 
 Formats: CSV, Parquet (a file or a folder of files) and .smi ("SMILES [id]" per line), CSV and
 .smi optionally gzipped. Every input row keeps its identity: `row` is its 0-based position
-among its file's data rows (a CSV's header and a Parquet file's metadata are not rows; in .smi
-every line is one, a blank line included, which then scores as an empty SMILES with its error),
-and for a folder of Parquet files `file` names the file. So predictions join back to the input
-with or without an id column; the id column, when given, is carried through as a string (null
-when absent).
+among its file's data rows, as pandas numbers them (a CSV's header and blank lines are not rows;
+in .smi every line is one, a blank line included, which then scores as an empty SMILES with its
+error), and for a folder of Parquet files `file` names the file. So predictions join back to
+the input with or without an id column; the id column, when given, is carried through as a
+string (null when absent).
 
 The reader is a Ray Data datasource of gallon's: Ray's own readers number no rows. Each file is
-one read task that streams it in blocks of `BLOCK_ROWS` (a large CSV is never held whole) and
-reads only the SMILES and id columns.
+one read task that streams it (.smi and Parquet in blocks of `BLOCK_ROWS` rows, CSV in blocks of
+`CSV_BLOCK_BYTES`: a large file is never held whole) and reads only the SMILES and id columns.
+In a folder, files and folders whose names start with "." or "_" are not read (Spark's
+`_temporary`, `.ipynb_checkpoints`), as Ray's and pyarrow's readers skip them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from gallon.errors import InputError
+from gallon.errors import InputError, first_line
 
 BLOCK_ROWS = 8192  # rows per block read from .smi and Parquet
 CSV_BLOCK_BYTES = 1 << 22  # a CSV is read in blocks of this size (pyarrow counts bytes)
@@ -59,7 +61,8 @@ def smi_blocks(path: Path, file: str | None = None) -> Iterator[pa.Table]:
     ids: list[str | None] = []
     smiles: list[str] = []
     start = 0
-    with opener(path, "rt") as handle:
+    # a BOM or a stray non-UTF-8 byte must not kill the read: the row then fails to parse
+    with opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
         for line in handle:
             parts = line.split(maxsplit=1)
             smiles.append(parts[0] if parts else "")
@@ -76,18 +79,25 @@ def csv_blocks(path: Path, smiles: str, ident: str | None, file: str | None = No
     import pyarrow.csv as pacsv
 
     wanted = [smiles, *([ident] if ident else [])]
-    reader = pacsv.open_csv(
-        pa.input_stream(str(path), compression="detect"),
-        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=wanted, column_types={c: pa.string() for c in wanted}
-        ),
-    )
     start, empty = 0, True
-    for batch in reader:
-        empty = False
-        yield _block(start, file, batch.column(ident) if ident else None, batch.column(smiles))
-        start += batch.num_rows
+    try:  # pyarrow reads the first block on opening: a malformed early line fails there
+        reader = pacsv.open_csv(
+            pa.input_stream(str(path), compression="detect"),
+            read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),  # quoted multi-line names
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted, column_types={c: pa.string() for c in wanted}
+            ),
+        )
+        for batch in reader:
+            empty = False
+            ids = batch.column(ident) if ident else None
+            yield _block(start, file, ids, batch.column(smiles))
+            start += batch.num_rows
+    except pa.ArrowInvalid as err:  # a malformed line: say where, as one sentence
+        raise InputError(
+            f"library {path} cannot be read (block from data row {start}): {first_line(err)}."
+        ) from None
     if empty:
         yield _block(0, file, None, pa.array([], pa.string()))
 
@@ -106,13 +116,19 @@ def _columns(path: Path, kind: str) -> list[str]:
     if kind == "parquet":
         import pyarrow.parquet as pq
 
-        return pq.read_schema(path).names
+        try:
+            return pq.read_schema(path).names
+        except (pa.ArrowInvalid, OSError) as err:
+            raise InputError(f"library {path} cannot be read: {first_line(err)}.") from None
     import pyarrow.csv as pacsv
 
-    reader = pacsv.open_csv(
-        pa.input_stream(str(path), compression="detect"),
-        read_options=pacsv.ReadOptions(block_size=1 << 16),
-    )
+    try:
+        reader = pacsv.open_csv(
+            pa.input_stream(str(path), compression="detect"),
+            read_options=pacsv.ReadOptions(block_size=1 << 16),
+        )
+    except (pa.ArrowInvalid, OSError) as err:
+        raise InputError(f"library {path} cannot be read: {first_line(err)}.") from None
     return reader.schema.names
 
 
@@ -124,7 +140,11 @@ def library_files(path: Path) -> tuple[str, list[Path]]:
     if not path.is_dir():
         return kind, [path]
     files = sorted(
-        p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith((".parquet", ".pq"))
+        p
+        for p in path.rglob("*")
+        if p.is_file()
+        and p.name.lower().endswith((".parquet", ".pq"))
+        and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
     )
     if not files:
         raise InputError(f"library folder {path} holds no .parquet files.")
@@ -144,17 +164,31 @@ def check_columns(path: Path, kind: str, smiles: str, ident: str | None) -> None
         raise InputError(f"library {path} has no id column '{ident}'.")
 
 
+def check_library(
+    path: str | Path, smiles_column: str = "smiles", id_column: str | None = None
+) -> tuple[str, list[Path]]:
+    """The library's kind and files, after checking that each has the named columns (before Ray,
+    and before a previous output is replaced)."""
+    path = Path(path).expanduser().resolve()
+    kind, files = library_files(path)
+    for f in files[:1] if kind == "csv" else files:
+        check_columns(f, kind, smiles_column, id_column)
+    return kind, files
+
+
 def _datasource(kind: str, files: list[Path], root: Path, smiles: str, ident: str | None):
     from ray.data.block import BlockMetadata
     from ray.data.datasource import Datasource, ReadTask
 
-    several = len(files) > 1
+    several = root.is_dir()  # a folder's rows are named by file, however many it holds
 
     class NumberedLibrary(Datasource):
         def estimate_inmemory_data_size(self) -> int | None:
             return sum(f.stat().st_size for f in files)
 
-        def get_read_tasks(self, parallelism: int, **_: Any) -> list[ReadTask]:
+        def get_read_tasks(
+            self, parallelism: int, per_task_row_limit: int | None = None, **_: Any
+        ) -> list[ReadTask]:
             tasks = []
             for f in files:
                 name = str(f.relative_to(root)) if several else None
@@ -171,7 +205,7 @@ def _datasource(kind: str, files: list[Path], root: Path, smiles: str, ident: st
                     num_rows=None, size_bytes=f.stat().st_size, exec_stats=None,
                     input_files=(str(f),),
                 )  # fmt: skip
-                tasks.append(ReadTask(read, meta))
+                tasks.append(ReadTask(read, meta, per_task_row_limit=per_task_row_limit))
             return tasks
 
     return NumberedLibrary()
@@ -196,14 +230,13 @@ def open_library(
     id_column: str | None = None,
     workers: int = 1,
 ):
-    """The library as a Ray Dataset with columns row (int64), file (several Parquet files
-    only), id and smiles (strings); wrong paths and missing columns fail here, before reading."""
+    """The library as a Ray Dataset with columns row (int64), file (a folder of Parquet files
+    only), id and smiles (strings); wrong paths and missing columns fail in `check_library`,
+    before reading."""
     import ray
 
     path = Path(path).expanduser().resolve()
-    kind, files = library_files(path)
-    for f in files[:1] if kind != "parquet" else files:
-        check_columns(f, kind, smiles_column, id_column)
+    kind, files = check_library(path, smiles_column, id_column)
     source = _datasource(kind, files, path, smiles_column, id_column)
     return ray.data.read_datasource(source, concurrency=light_tasks(workers), **LIGHT)
 

@@ -93,7 +93,7 @@ def score_transfer(transfer: TransferSet, model_dir: Path, dest: Path) -> Path:
             fn_constructor_kwargs={"model": str(model_dir)},
             batch_size=BATCH_SIZE,
             batch_format="pyarrow",
-            concurrency=1,
+            compute=ray.data.ActorPoolStrategy(size=1),
         )
         .iter_batches(batch_size=None, batch_format="pyarrow")
     )

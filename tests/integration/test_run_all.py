@@ -1,6 +1,8 @@
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -9,14 +11,16 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from gallon.artifacts import load_model
+from gallon.testing import faults
 
-from .conftest import SMOKE, load_json, run_ok
+from .conftest import ROOT, SMOKE, load_json, run_ok
 
 ROLES = ("lm", "gnn", "mlp", "student")
 
 pytestmark = pytest.mark.integration
 
 RUN_FILES = [
+    "run.log",
     "config.yaml",
     "splits.json",
     "errors.parquet",
@@ -81,6 +85,21 @@ def test_bbbp_run_folder(bbbp_smoke):
     assert sum(len(splits[s]) for s in ("train", "val", "test")) == 300
 
 
+def test_the_terminal_shows_progress_and_run_log_keeps_the_details(bbbp_smoke):
+    """Without -v (and not on a terminal): one line per finished step, no per-epoch lines and
+    none of Ray's or Ray Data's own INFO lines; run.log has every stage's lines."""
+    shown = (bbbp_smoke.parent / "terminal.txt").read_text()
+    done = [line for line in shown.splitlines() if line.startswith("gallon: ")]
+    steps = ["features", "explanations", "transfer set"] + [
+        f"{role} seed {seed}" for seed in (0, 1) for role in ("lm", "gnn", "mlp", "student")
+    ]
+    assert [line.split(" done in ")[0].removeprefix("gallon: ") for line in done] == steps
+    assert done[-1].startswith("gallon: student seed 1 done") and "[11/11]" in done[-1]
+    assert "epoch 1/" not in shown and "Execution plan" not in shown
+    log = (bbbp_smoke / "run.log").read_text()
+    assert "gnn seed 1: val roc_auc" in log and "transfer set:" in log
+
+
 def test_student_artifact_loads_alone_and_reproduces_predictions(bbbp_smoke):
     members = load_model(bbbp_smoke / "student")
     assert len(members) == 2
@@ -108,6 +127,7 @@ def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(
         "run.reuse=false",
         "--out",
         str(out),
+        "-v",  # the workers' output on the terminal: the crash's traceback comes from a worker
         env={"GALLON_INJECT_CRASH": "gnn_seed0:2"},
     )
     assert "injected crash after epoch 2" in proc.stdout + proc.stderr
@@ -147,9 +167,42 @@ def test_esol_regression_run_through_the_gallon_command_from_another_folder(tmp_
 
 def test_warm_rerun_reuses_every_model(bbbp_smoke, smoke_args, tmp_path):
     out = tmp_path / "warm"
-    proc = run_ok("run_all.py", *smoke_args, "--set", "gnn.train.num_workers=2", "--out", str(out))
-    assert proc.stdout.count("reused the model") + proc.stderr.count("reused the model") == 8
-    assert "Started training worker group" not in proc.stdout + proc.stderr
+    proc = run_ok(
+        "run_all.py", *smoke_args, "--set", "gnn.train.num_workers=2", "--out", str(out), "-v"
+    )
+    log = (out / "run.log").read_text()  # every driver line, with or without -v
+    assert log.count("reused the model") == 8
+    assert "Started training worker group" not in proc.stdout + proc.stderr  # -v: Ray's too
     a, b = load_json(bbbp_smoke / "metrics.json"), load_json(out / "metrics.json")
     assert a["models"] == b["models"]
     assert load_model(out / "student")[0].hparams == load_model(bbbp_smoke / "student")[0].hparams
+
+
+def test_a_killed_run_resumes_its_model_from_the_checkpoint(bbbp_smoke, smoke_args, tmp_path):
+    """run_all is killed (SIGKILL to it and its local Ray) while the GNN trains, after its
+    epoch-2 checkpoint; the same command again resumes that model there, and its metrics equal
+    the uninterrupted run's."""
+    out = tmp_path / "killed"
+    args = [*smoke_args, "--set", "gnn.train.num_workers=2", "--set", "run.roles=[gnn]",
+            "--set", "run.reuse=false", "--out", str(out)]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", faults.PAUSE_ENV: "gnn_seed0:2:300"}
+    first = subprocess.Popen(
+        [sys.executable, str(ROOT / "jobs" / "run_all.py"), *args], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    marker = faults.marker_folder(str(out / "checkpoints")) / "gnn_seed0" / "pause_injected"
+    deadline = time.time() + 400
+    while time.time() < deadline and not marker.exists() and first.poll() is None:
+        time.sleep(0.5)
+    assert marker.exists(), "the GNN never reached its epoch-2 pause"
+    time.sleep(3)  # Ray Train's controller records the reported checkpoint (polls every 0.25 s)
+    os.killpg(first.pid, signal.SIGKILL)  # the driver and the local Ray it started
+    first.wait(timeout=60)
+    run_ok("run_all.py", *args)
+    history = load_json(out / "gnn" / "seed_0" / "history.json")
+    assert history["resumed_from"] == [2] and history["epochs_run"] == 4
+    a, b = load_json(bbbp_smoke / "metrics.json"), load_json(out / "metrics.json")
+    for split in ("val", "test"):
+        assert a["models"]["gnn"][split]["per_seed"] == pytest.approx(
+            b["models"]["gnn"][split]["per_seed"], abs=1e-9
+        )

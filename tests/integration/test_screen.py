@@ -10,7 +10,7 @@ from gallon.screen.predict import Scorer
 from gallon.train.loop import fit_local
 from gallon.train.stage import train_role
 
-from .conftest import load_json, run_ok
+from .conftest import load_json, run_job, run_ok
 
 pytestmark = pytest.mark.integration
 
@@ -117,3 +117,30 @@ def test_smi_and_parquet_folder_inputs(tiny_run, tmp_path):
     # and "not a smiles c35" reads as SMILES "not" with id "a smiles c35"; the other 38 agree.
     assert len(merged) == 38 and np.allclose(merged["logs_x"], merged["logs_y"], equal_nan=True)
     assert b["error"].notna().sum() == 3 and a["error"].notna().sum() == 3
+
+
+def test_bad_libraries_end_with_one_sentence_and_keep_the_previous_output(tiny_run, tmp_path):
+    """A malformed line deep in a CSV fails inside a Ray read task: still exit 2 and one
+    sentence. A wrong --smiles-column is refused before the previous output is replaced."""
+    ctx = tiny_run("logs")
+    train_role(ROLES["mlp"], 0, ctx, fit_local)
+    previous = tmp_path / "preds"
+    previous.mkdir()
+    (previous / "_summary.json").write_text("{}")
+    (previous / "part-0.parquet").write_bytes(b"from an earlier screen")
+    good = tmp_path / "good.csv"
+    _library(40).to_csv(good, index=False)
+    base = ["--model", str(ctx.out / "mlp"), "--output", str(previous)]
+    proc = run_job("screen.py", *base, "--input", str(good), "--smiles-column", "SMILES")
+    assert proc.returncode == 2 and "has no column 'SMILES'" in proc.stderr
+    assert (previous / "part-0.parquet").read_bytes() == b"from an earlier screen"
+    bad = tmp_path / "bad.csv"
+    rows = "".join(f"c{i},CCO{'C' * (i % 7)}\n" for i in range(6000))  # past the header check
+    bad.write_text("compound,smiles\n" + rows + "c6000,CCO,extra\n")
+    proc = run_job("screen.py", *base, "--input", str(bad), "--output", str(tmp_path / "b"))
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert len(errors) == 1 and "cannot be read (block from data row" in errors[0], proc.stderr[
+        -3000:
+    ]
+    assert "Traceback" not in proc.stderr

@@ -69,3 +69,33 @@ def test_missing_columns_are_named(tmp_path):
         check_columns(path, "csv", "SMILES", "cid")
     with pytest.raises(InputError, match="does not exist"):
         library_files(tmp_path / "nothing.csv")
+
+
+def test_a_folder_skips_hidden_and_staging_files_and_names_rows_by_file(tmp_path):
+    folder = tmp_path / "lib"
+    (folder / "_temporary" / "0").mkdir(parents=True)
+    (folder / ".ipynb_checkpoints").mkdir()
+    pd.DataFrame({"smiles": ["C"] * 3}).to_parquet(folder / "part-0.parquet")
+    pd.DataFrame({"smiles": ["C"] * 3}).to_parquet(folder / "_temporary" / "0" / "part-0.parquet")
+    pd.DataFrame({"smiles": ["C"] * 3}).to_parquet(folder / ".ipynb_checkpoints" / "x.parquet")
+    _, files = library_files(folder)
+    assert files == [folder / "part-0.parquet"]  # no row is read twice
+
+
+def test_smi_with_a_bom_and_a_stray_byte_still_reads_every_line(tmp_path):
+    path = tmp_path / "lib.smi"
+    path.write_bytes(b"\xef\xbb\xbfCCO a\nCCN caf\xe9\nCCC\n")
+    got = _all(smi_blocks(path))
+    assert got["row"] == [0, 1, 2] and got["smiles"] == ["CCO", "CCN", "CCC"]
+    assert got["id"][1].startswith("caf")
+
+
+def test_unreadable_csv_is_one_sentence(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(InputError, match="cannot be read"):
+        check_columns(empty, "csv", "smiles", None)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("smiles,name\nCCO,a\nCCN,b,extra\n")
+    with pytest.raises(InputError, match=r"cannot be read \(block from data row"):
+        _all(csv_blocks(ragged, "smiles", "name"))
