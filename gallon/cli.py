@@ -173,6 +173,8 @@ def init_ray(cfg: Config, verbose: bool = True) -> None:
 
     if ray.is_initialized():
         return
+    if not verbose:  # "Started a local Ray instance" and the like, from ray.init itself
+        logging.getLogger("ray").setLevel(logging.WARNING)
     if os.environ.get("RAY_ADDRESS"):
         ray.init()
     else:

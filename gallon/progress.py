@@ -18,15 +18,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
-# Prior seconds per (molecule × epoch) of each step kind on 2 cores, measured here (BBBP/ESOL
-# runs of docs/benchmarks.md); a role's kind is its name.
+# Prior seconds per (molecule × epoch) of each step kind on 2 cores, from the quickstart run
+# measured here (ESOL, docs/benchmarks.md; explanations: a cold vLLM engine included); a role's
+# kind is its name. Larger molecules cost more: the finished steps correct these.
 SECONDS_PER_ITEM = {
-    "features": 0.0015,
-    "explain": 0.18,
-    "transfer": 0.001,
-    "lm": 0.083,
-    "gnn": 0.006,
-    "mlp": 0.0015,
+    "features": 0.003,
+    "explain": 0.25,
+    "transfer": 0.003,
+    "lm": 0.045,
+    "gnn": 0.0015,
+    "mlp": 0.0005,
     "student": 0.0009,
     "student_gnn": 0.0009,
     "student_lm": 0.0009,
