@@ -123,6 +123,10 @@ class TrainConfig:
     """warmup_exp: the last epoch's learning rate as a fraction of lr."""
     patience: int = 30
     """Epochs without a better validation metric before training stops."""
+    select: Literal["metric", "loss"] = "metric"
+    """What picks the kept epoch (and what patience waits on): the validation metric (ROC-AUC,
+    RMSE), or the validation loss (binary cross-entropy, MSE on standardised targets), which is
+    chemprop's choice and steadier on small validation sets with few positives."""
     num_workers: int = 1
     """Ray Train workers; more than one trains with DDP (gloo on CPU, NCCL on GPU)."""
     cpus_per_worker: int = 1

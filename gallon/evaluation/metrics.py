@@ -12,7 +12,7 @@ import numpy as np
 from scipy.special import expit
 
 PRIMARY = {"classification": "roc_auc", "regression": "rmse"}
-HIGHER_IS_BETTER = {"roc_auc": True, "rmse": False}
+HIGHER_IS_BETTER = {"roc_auc": True, "rmse": False, "loss": False}
 
 
 def to_predictions(

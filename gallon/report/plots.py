@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,33 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import roc_curve  # noqa: E402
 
 
-def learning_curves(histories: dict[str, list[dict]], metric: str, path: Path) -> Path:
-    """Train loss and validation metric per epoch, one line per model (one seed)."""
+def seed_band(histories: list[list[dict]], key: str) -> tuple[np.ndarray, ...]:
+    """One value per epoch across seeds: (epochs, mean, min, max), NaN where no seed has it
+    (seeds stop at different epochs); `key` is a history field such as "val_rmse"."""
+    length = max((len(h) for h in histories), default=0)
+    grid = np.full((len(histories), length), np.nan)
+    for i, history in enumerate(histories):
+        for j, record in enumerate(history):
+            grid[i, j] = record.get(key, np.nan)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an epoch no seed reached
+        return (np.arange(1, length + 1), np.nanmean(grid, 0), np.nanmin(grid, 0),
+                np.nanmax(grid, 0))  # fmt: skip
+
+
+def learning_curves(histories: dict[str, list[list[dict]]], metric: str, path: Path) -> Path:
+    """Supervised train loss and validation metric per epoch: per model the mean over seeds,
+    shaded from the lowest to the highest seed. The loss is the supervised part for every
+    model (a student's distillation terms are not in it), so the curves compare."""
     fig, (ax_loss, ax_val) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for role, history in histories.items():
-        epochs = [h["epoch"] + 1 for h in history]
-        ax_loss.plot(epochs, [h.get("train_loss", np.nan) for h in history], label=role)
-        ax_val.plot(epochs, [h.get(f"val_{metric}", np.nan) for h in history], label=role)
-    ax_loss.set(xlabel="epoch", ylabel="train loss", yscale="log")
+    for color, (role, runs) in zip(plt.cm.tab10.colors, histories.items()):
+        loss_key = "train_sup" if any("train_sup" in r for h in runs for r in h) else "train_loss"
+        for ax, key in ((ax_loss, loss_key), (ax_val, f"val_{metric}")):
+            epochs, mean, lo, hi = seed_band(runs, key)
+            ax.plot(epochs, mean, color=color, label=role)
+            if len(runs) > 1:
+                ax.fill_between(epochs, lo, hi, color=color, alpha=0.2, lw=0)
+    ax_loss.set(xlabel="epoch", ylabel="train loss (supervised part)", yscale="log")
     ax_val.set(xlabel="epoch", ylabel=f"validation {metric}")
     ax_val.legend()
     fig.tight_layout()
@@ -58,14 +78,17 @@ def roc_or_parity(
 
 
 def comparison_bars(models: dict[str, Any], metric: str, path: Path) -> Path:
-    """Test metric mean ± std over seeds per model."""
+    """Test metric per model: bars at the mean ± std over seeds, a dot per seed."""
     fig, ax = plt.subplots(figsize=(1.3 * len(models) + 2, 3.4))
     names = list(models)
     means = [models[n]["test"]["mean"] for n in names]
     stds = [models[n]["test"]["std"] for n in names]
     ax.bar(names, means, yerr=stds, capsize=4, color=plt.cm.tab10.colors[: len(names)])
-    lo = min(m - s for m, s in zip(means, stds))
-    hi = max(m + s for m, s in zip(means, stds))
+    seeds = [models[n]["test"].get("per_seed") or [] for n in names]
+    for i, values in enumerate(seeds):  # each seed as a dot: the spread, not only its std
+        ax.scatter([i] * len(values), values, color="k", s=10, zorder=3)
+    lo = min([m - s for m, s in zip(means, stds)] + [v for vs in seeds for v in vs])
+    hi = max([m + s for m, s in zip(means, stds)] + [v for vs in seeds for v in vs])
     pad = 0.15 * (hi - lo) + 1e-3
     ax.set_ylim(max(0.0, lo - pad), hi + pad)
     ax.set(ylabel=f"test {metric}")

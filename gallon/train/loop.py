@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from gallon.evaluation.metrics import PRIMARY, evaluate, is_better, to_predictions
-from gallon.train.objectives import Objective, TrainModule, resolve_terms
+from gallon.train.objectives import Objective, TrainModule, resolve_terms, supervised_loss
 from gallon.train.schedule import build_scheduler, steps_per_epoch
 from gallon.train.spec import WorkerSpec
 from gallon.train.tasks import TrainTask, get_task, predict
@@ -84,9 +84,16 @@ def build_train_module(task: TrainTask, spec: WorkerSpec, data) -> TrainModule:
 
 
 def score_split(task: TrainTask, model, data, split: str, spec_task: str, device=None) -> dict:
-    out, _ = predict(task, model, data, data.index[split], device=device)
+    """The split's metrics, plus `loss`: the supervised loss on it (no label smoothing)."""
+    idx = data.index[split]
+    out, _ = predict(task, model, data, idx, device=device)
     pred = to_predictions(out, spec_task, data.y_mean, data.y_std)
-    return evaluate(spec_task, data.y[data.index[split]], pred)
+    y = data.y[idx]
+    scaled = y if data.y_mean is None else (y - data.y_mean) / data.y_std
+    loss = supervised_loss(
+        torch.from_numpy(out).float(), torch.from_numpy(scaled).float(), spec_task
+    )
+    return {**evaluate(spec_task, y, pred), "loss": float(loss)}
 
 
 def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, Any]:
@@ -108,9 +115,11 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
     shard_size = len(train_pos) // session.world_size
     scheduler = build_scheduler(optimizer, tc, steps_per_epoch(shard_size, tc.batch_size))
     metric = PRIMARY[task]
+    select = metric if tc.select == "metric" else "loss"  # what picks the kept epoch
     state: dict[str, Any] = {
         "epoch": 0,
-        "best_value": None,
+        "best_value": None,  # the validation metric at the kept epoch
+        "best_select": None,  # what chose it (the metric, or the validation loss)
         "best_epoch": -1,
         "best_state": None,
         "bad_epochs": 0,
@@ -123,7 +132,7 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         torch.set_rng_state(saved["rng"])
-        state = {k: saved[k] for k in state}
+        state = {k: saved.get(k, state[k]) for k in state}
         state["resumed_from"] = [*state["resumed_from"], state["epoch"]]
         logger.info("%s: resumed from checkpoint at epoch %d", spec.name, state["epoch"])
     for epoch in range(state["epoch"], tc.epochs):
@@ -145,9 +154,10 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
                 totals[k] = totals.get(k, 0.0) + v
         val = score_split(kind, model, gs, "val", task, session.device)
         value = val[metric]
-        if is_better(metric, value, state["best_value"]) or state["best_state"] is None:
+        if is_better(select, val[select], state["best_select"]) or state["best_state"] is None:
             state.update(
                 best_value=value,
+                best_select=val[select],
                 best_epoch=epoch,
                 bad_epochs=0,
                 best_state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
@@ -158,6 +168,7 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
             "epoch": epoch,
             **{f"train_{k}": v / max(n_batches, 1) for k, v in totals.items()},
             f"val_{metric}": value,
+            "val_loss": val["loss"],
             "seconds": time.perf_counter() - t0,
         }
         state["history"].append(record)

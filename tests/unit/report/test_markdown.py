@@ -36,3 +36,16 @@ def test_every_target_has_its_metrics():
     head, _, row = per_task_table(METRICS)
     assert "CT_TOX pr_auc" in head and "FDA_APPROVED roc_auc" in head
     assert "0.3000 ± 0.0000" in row and row.count("±") == 4
+
+
+def test_learning_curves_span_every_seed_even_when_they_stop_at_different_epochs():
+    from gallon.report.plots import seed_band
+
+    runs = [
+        [{"val_rmse": 1.0}, {"val_rmse": 0.8}, {"val_rmse": 0.7}],
+        [{"val_rmse": 1.2}, {"val_rmse": 0.6}],  # stopped early
+    ]
+    epochs, mean, lo, hi = seed_band(runs, "val_rmse")
+    assert epochs.tolist() == [1, 2, 3]
+    assert mean.tolist() == [1.1, 0.7, 0.7] and lo.tolist() == [1.0, 0.6, 0.7]
+    assert hi.tolist() == [1.2, 0.8, 0.7]

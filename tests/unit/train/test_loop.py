@@ -89,3 +89,16 @@ def test_a_learnable_target_beats_a_constant_predictor(tiny_run, role):
     rmse = lambda guess: float(np.sqrt(np.mean([(guess(r) - label[r]) ** 2 for r in held])))
     model, constant = rmse(predicted.get), rmse(lambda r: mean)
     assert model < 0.75 * constant, (model, constant)  # an untrained model scores ≈ 1.0×
+
+
+@pytest.mark.parametrize("select", ["metric", "loss"])
+def test_the_kept_epoch_is_the_best_of_what_selects(tiny_run, select):
+    """train.select=metric keeps the best validation ROC-AUC; loss keeps the lowest validation
+    loss (chemprop's rule); either way best_value is the metric at the kept epoch."""
+    ctx = tiny_run(overrides=("gnn.train.epochs=8", "gnn.train.patience=8",
+                              f"gnn.train.select={select}"))  # fmt: skip
+    summary = fit_local(ROLES["gnn"].spec(ctx, 0)).summary
+    history = summary["history"]
+    aucs, losses = [h["val_roc_auc"] for h in history], [h["val_loss"] for h in history]
+    kept = int(np.argmax(aucs)) if select == "metric" else int(np.argmin(losses))
+    assert summary["best_epoch"] == kept + 1 and summary["best_value"] == aucs[kept]
