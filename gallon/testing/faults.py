@@ -4,10 +4,9 @@ Each hook is built on the driver from an environment variable and is `None` (or 
 variable is unset, which is always the case outside tests; library code only calls what it is
 handed. The variables:
 
-- `GALLON_INJECT_CRASH="<model>:<epoch>"` (e.g. `gnn_seed0:2`): that model's Ray Train worker
-  raises once after reporting the epoch; the restarted worker resumes from its checkpoint.
-- `GALLON_INJECT_PAUSE="<model>:<epoch>:<seconds>"`: that model's worker sleeps once after
-  reporting the epoch (its checkpoint is on storage), so a test can take its node away.
+- `GALLON_INJECT_PAUSE="<model>:<epoch>:<seconds>"` (e.g. `gnn_seed0:2:120`): that model's
+  Ray Train worker sleeps once after reporting the epoch (its checkpoint is on storage), so a
+  test can take its node away or kill the run, and check that training resumes from there.
 - `GALLON_INJECT_CRASH="explain:<n>"`: the explain stage's process exits hard after writing n
   batches to the cache, as a killed process would.
 - `GALLON_INJECT_SWEEP_STOP=<n>`: a Tune callback sends the sweep's process SIGINT after n trials
@@ -31,23 +30,6 @@ logger = logging.getLogger(__name__)
 CRASH_ENV = "GALLON_INJECT_CRASH"
 PAUSE_ENV = "GALLON_INJECT_PAUSE"
 STOP_ENV = "GALLON_INJECT_SWEEP_STOP"
-
-
-@dataclass(frozen=True)
-class WorkerCrash:
-    """Raise once, on rank 0, after `epoch` is reported (a marker file makes it once)."""
-
-    epoch: int
-    marker: str
-
-    def __call__(self, rank: int, epoch: int) -> None:
-        if rank != 0 or epoch != self.epoch:
-            return
-        marker = Path(self.marker)
-        if not marker.exists():  # crash once: the restarted worker must get past this epoch
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.write_text(str(epoch))
-            raise RuntimeError(f"injected crash after epoch {epoch} ({CRASH_ENV})")
 
 
 @dataclass(frozen=True)
@@ -76,12 +58,9 @@ def marker_folder(storage: str) -> Path:
     )
 
 
-def worker_crash(name: str, storage: str) -> WorkerCrash | WorkerPause | None:
-    """The fault requested for model `name`, if any (storage: its checkpoints' folder or URI)."""
+def worker_pause(name: str, storage: str) -> WorkerPause | None:
+    """The pause requested for model `name`, if any (storage: its checkpoints' folder or URI)."""
     markers = marker_folder(str(storage))
-    target, _, epoch = os.environ.get(CRASH_ENV, "").rpartition(":")
-    if target and target == name:
-        return WorkerCrash(int(epoch), str(markers / name / "crash_injected"))
     target, _, rest = os.environ.get(PAUSE_ENV, "").partition(":")
     if target and target == name:
         epoch, _, seconds = rest.partition(":")

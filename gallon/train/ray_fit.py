@@ -87,7 +87,7 @@ def fit(spec: dict[str, Any], storage: str | Path, name: str) -> FitResult:
         _train_fn,
         train_loop_config={
             "spec": {**spec, "name": name},
-            "after_report": faults.worker_crash(name, storage),
+            "after_report": faults.worker_pause(name, storage),
         },
         scaling_config=ScalingConfig(
             num_workers=tc.num_workers,

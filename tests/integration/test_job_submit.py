@@ -43,7 +43,7 @@ def _stop_head(temp: str, kill: bool = False) -> None:
     for proc in ours:
         with contextlib.suppress(psutil.Error):
             proc.kill() if kill else proc.terminate()
-    _, alive = psutil.wait_procs(ours, timeout=20)
+    _, alive = psutil.wait_procs(ours, timeout=5)  # then SIGKILL: a test cluster keeps nothing
     for proc in alive:
         with contextlib.suppress(psutil.Error):
             proc.kill()

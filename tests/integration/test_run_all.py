@@ -110,38 +110,6 @@ def test_student_artifact_loads_alone_and_reproduces_predictions(bbbp_smoke):
     assert np.allclose(ours, np.asarray(preds["prediction"][:50]), atol=1e-5)
 
 
-def test_crash_resumes_from_checkpoint_and_gives_identical_metrics(
-    bbbp_smoke, smoke_args, tmp_path
-):
-    # Same config and seeds as bbbp_smoke, GNN only (its resume is what is tested; retraining the
-    # other roles would only cost time); one injected worker crash after epoch 2 of gnn seed 0.
-    out = tmp_path / "crash"
-    proc = run_ok(
-        "run_all.py",
-        *smoke_args,
-        "--set",
-        "gnn.train.num_workers=2",
-        "--set",
-        "run.roles=[gnn]",
-        "--set",
-        "run.reuse=false",
-        "--out",
-        str(out),
-        "-v",  # the workers' output on the terminal: the crash's traceback comes from a worker
-        env={"GALLON_INJECT_CRASH": "gnn_seed0:2"},
-    )
-    assert "injected crash after epoch 2" in proc.stdout + proc.stderr
-    history = load_json(out / "gnn" / "seed_0" / "history.json")
-    assert history["resumed_from"] == [2]  # from the epoch-2 checkpoint, not from epoch 0
-    assert history["epochs_run"] == 4
-    assert load_json(out / "splits.json") == load_json(bbbp_smoke / "splits.json")
-    a, b = load_json(bbbp_smoke / "metrics.json"), load_json(out / "metrics.json")
-    for split in ("val", "test"):
-        assert a["models"]["gnn"][split]["per_seed"] == pytest.approx(
-            b["models"]["gnn"][split]["per_seed"], abs=1e-9
-        )
-
-
 def test_esol_regression_run_through_the_gallon_command_from_another_folder(tmp_path):
     """`gallon run` as an installed command, from a folder outside the checkout (the packaged
     defaults, no repository file but the --config given), on a regression set."""
@@ -179,12 +147,13 @@ def test_warm_rerun_reuses_every_model(bbbp_smoke, smoke_args, tmp_path):
 
 
 def test_a_killed_run_resumes_its_model_from_the_checkpoint(bbbp_smoke, smoke_args, tmp_path):
-    """run_all is killed (SIGKILL to it and its local Ray) while the GNN trains, after its
-    epoch-2 checkpoint; the same command again resumes that model there, and its metrics equal
-    the uninterrupted run's."""
+    """run_all is killed (SIGKILL to it and its local Ray) while the GNN trains with 2 DDP
+    workers, after its epoch-2 checkpoint; the same command again resumes that model there, and
+    its metrics equal the uninterrupted run's. (A failure inside a run — a lost node — is
+    tests/integration/test_job_submit.py's.)"""
     out = tmp_path / "killed"
     args = [*smoke_args, "--set", "gnn.train.num_workers=2", "--set", "run.roles=[gnn]",
-            "--set", "run.reuse=false", "--out", str(out)]  # fmt: skip
+            "--set", "run.seeds=[0]", "--set", "run.reuse=false", "--out", str(out)]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1", faults.PAUSE_ENV: "gnn_seed0:2:300"}
     first = subprocess.Popen(
         [sys.executable, str(ROOT / "jobs" / "run_all.py"), *args], cwd=ROOT, env=env,
@@ -202,7 +171,7 @@ def test_a_killed_run_resumes_its_model_from_the_checkpoint(bbbp_smoke, smoke_ar
     history = load_json(out / "gnn" / "seed_0" / "history.json")
     assert history["resumed_from"] == [2] and history["epochs_run"] == 4
     a, b = load_json(bbbp_smoke / "metrics.json"), load_json(out / "metrics.json")
-    for split in ("val", "test"):
-        assert a["models"]["gnn"][split]["per_seed"] == pytest.approx(
-            b["models"]["gnn"][split]["per_seed"], abs=1e-9
+    for split in ("val", "test"):  # seed 0 of the uninterrupted two-seed run
+        assert a["models"]["gnn"][split]["per_seed"][0] == pytest.approx(
+            b["models"]["gnn"][split]["per_seed"][0], abs=1e-9
         )

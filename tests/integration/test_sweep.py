@@ -56,7 +56,7 @@ def test_interrupted_sweep_resumes_to_the_requested_trials_and_best_yaml_loads(t
         "--params",
         str(out / "sweep" / "best.yaml"),
         "--set",
-        NO_LLM,
+        "run.roles=[gnn,student]",  # the tuned student and its teacher: the MLP adds nothing
         "--set",
         "run.seeds=[0]",
         "--out",
