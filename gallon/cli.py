@@ -173,10 +173,14 @@ def init_ray(cfg: Config, verbose: bool = True) -> None:
 
     if ray.is_initialized():
         return
-    if not verbose:  # "Started a local Ray instance" and the like, from ray.init itself
-        logging.getLogger("ray").setLevel(logging.WARNING)
+    # "Started a local Ray instance" and the like, from ray.init itself
+    level = logging.INFO if verbose else logging.WARNING
+    if not verbose:
+        # transformers' and the hub's bars (weights loading) here and in the workers, which
+        # inherit this environment on a local Ray
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     if os.environ.get("RAY_ADDRESS"):
-        ray.init()
+        ray.init(logging_level=level)
     else:
         # A local Ray trains many small models in a row: Train's controller polls every 2 s by
         # default and starts a preemption watcher (useful on spot clusters, not on a laptop);
@@ -184,9 +188,14 @@ def init_ray(cfg: Config, verbose: bool = True) -> None:
         # need it.
         os.environ.setdefault("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "0.25")
         os.environ.setdefault("RAY_TRAIN_ENABLE_PREEMPTION_WATCHER", "0")
-        ray.init(num_cpus=cfg.run.num_cpus, log_to_driver=verbose)
+        ray.init(num_cpus=cfg.run.num_cpus, log_to_driver=verbose, logging_level=level)
     if not verbose:
         quiet_ray()
+    try:  # where Ray's own and the workers' logs went (run.log keeps this line)
+        logs = ray._private.worker.global_worker.node.get_logs_dir_path()
+        logger.info("Ray's and the workers' own logs: %s", logs)
+    except AttributeError:  # a private API: without it, only the pointer is missing
+        pass
 
 
 def quiet_ray() -> None:
