@@ -1,4 +1,4 @@
-"""jobs/sweep.py on tiny data: 4 trials on 2 CPUs, an interrupt, --resume, and best.yaml in
+"""jobs/sweep.py on tiny data: 3 trials on 2 CPUs, an interrupt, --resume, and best.yaml in
 run_all.py."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _trial_lengths(tune_dir) -> dict[str, int]:
 def test_interrupted_sweep_resumes_to_the_requested_trials_and_best_yaml_loads(tmp_path):
     out = tmp_path / "sweep-run"
     base = ["--config", str(SMOKE), "--set", NO_LLM, "--set", "run.seeds=[0]", "--out", str(out)]
-    args = [*base, "--trials", "4", "--set", "sweep.max_concurrent_trials=1"]
+    args = [*base, "--trials", "3", "--set", "sweep.max_concurrent_trials=1"]
     first = run_job("sweep.py", *args, env={"GALLON_INJECT_SWEEP_STOP": "2"})
     assert first.returncode == 130, first.stderr[-3000:]
     assert "--resume" in first.stdout
@@ -34,7 +34,7 @@ def test_interrupted_sweep_resumes_to_the_requested_trials_and_best_yaml_loads(t
     run_ok("sweep.py", *args, "--resume")
     with open(out / "sweep" / "results.csv") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 4 and len({r["trial_id"] for r in rows}) == 4
+    assert len(rows) == 3 and len({r["trial_id"] for r in rows}) == 3
     assert all(r["status"] == "finished" for r in rows)
     after = _trial_lengths(out / "sweep" / "tune")
     assert all(after[name] == n for name, n in done_before.items())  # not trained again
@@ -45,7 +45,7 @@ def test_interrupted_sweep_resumes_to_the_requested_trials_and_best_yaml_loads(t
     assert set(best) <= {"student", "distill"} and "beta" not in best.get("distill", {})
     metrics = load_json(out / "metrics.json")
     assert {"student", "student_tuned"} <= set(metrics["models"])
-    assert metrics["sweep"]["trials"] == 4
+    assert metrics["sweep"]["trials"] == 3
     assert "## Sweep" in (out / "report.md").read_text()
 
     tuned = tmp_path / "tuned-run"
