@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import logging
 import sys
@@ -191,11 +192,11 @@ def init_ray(cfg: Config, verbose: bool = True) -> None:
         ray.init(num_cpus=cfg.run.num_cpus, log_to_driver=verbose, logging_level=level)
     if not verbose:
         quiet_ray()
-    try:  # where Ray's own and the workers' logs went (run.log keeps this line)
+    # where Ray's own and the workers' logs went (run.log keeps this line); a private API:
+    # without it only the pointer is missing
+    with contextlib.suppress(AttributeError):
         logs = ray._private.worker.global_worker.node.get_logs_dir_path()
         logger.info("Ray's and the workers' own logs: %s", logs)
-    except AttributeError:  # a private API: without it, only the pointer is missing
-        pass
 
 
 def quiet_ray() -> None:
