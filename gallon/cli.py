@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import functools
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -104,6 +105,7 @@ def run_folder(cfg: Config, name: str) -> Path:
 
 LOG_FORMAT = "%(asctime)s %(name)s: %(message)s"
 _HANDLERS: dict[str, logging.Handler] = {}  # gallon's own: the terminal's and the run.log's
+_TERMINAL: Any = None  # a copy of the terminal's stderr while `divert_output` is on
 
 
 def _install(key: str, handler: logging.Handler, level: int, datefmt: str) -> None:
@@ -130,6 +132,57 @@ def log_to_file(path: Path) -> None:
     """From now on every INFO line of the driver also goes to `path` (the run folder's run.log;
     a later run in the same process moves it to that run's)."""
     _install("file", logging.FileHandler(path, encoding="utf-8"), logging.INFO, "%Y-%m-%d %H:%M:%S")
+
+
+def divert_output(path: Path) -> Callable[[], None]:
+    """Send what is written straight to this process's stdout and stderr (file descriptors 1
+    and 2: Ray core's C++ lines, vLLM's prints, the workers' lines that Ray relays to the
+    driver) to `path`, while gallon's own terminal lines (its log handler, the progress
+    display through `terminal()`) keep the terminal. Returns the function that undoes it.
+
+    A no-op when stderr is not file descriptor 2 (pytest's capture, a notebook): nothing is
+    written to the terminal through it then."""
+    try:
+        real = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real:
+        return lambda: None
+    global _TERMINAL
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    saved = (os.dup(1), os.dup(2))
+    _TERMINAL = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.environ["RAY_COLOR_PREFIX"] = "0"  # the relayed lines' prefixes without colour codes
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    handler = _HANDLERS.get("terminal")
+    previous = handler.setStream(_TERMINAL) if isinstance(handler, logging.StreamHandler) else None
+
+    def restore() -> None:
+        global _TERMINAL
+        if _TERMINAL is None:
+            return
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+        if previous is not None:
+            handler.setStream(previous)
+        _TERMINAL.close()
+        _TERMINAL = None
+
+    return restore
+
+
+def terminal() -> Any:
+    """The stream that reaches the user's terminal: stderr, or its copy while output is
+    diverted (`divert_output`)."""
+    return _TERMINAL if _TERMINAL is not None else sys.stderr
 
 
 def _user_error(err: BaseException) -> GallonError | None:
@@ -161,15 +214,14 @@ def exits_cleanly(main: Callable[..., int | None]) -> Callable[..., int]:
     return wrapper
 
 
-def init_ray(cfg: Config, verbose: bool = True) -> None:
+def init_ray(cfg: Config, verbose: bool = True, relay_workers: bool | None = None) -> None:
     """Join the cluster named by RAY_ADDRESS (ray job submit) or start a local Ray.
 
     Not `verbose`, on a local Ray: the workers' output (per-epoch lines, vLLM's engine logs) and
     Ray's and Ray Data's own lines stay in Ray's session logs instead of the terminal. Under
     `ray job submit` the workers' output stays in the job's logs (`ray job logs`), the only place
-    a cluster user sees it."""
-    import os
-
+    a cluster user sees it. `relay_workers` (default: `verbose`) has a local Ray print the
+    workers' output in this process anyway: where `divert_output` sends it to the run folder."""
     import ray
 
     if ray.is_initialized():
@@ -189,7 +241,8 @@ def init_ray(cfg: Config, verbose: bool = True) -> None:
         # need it.
         os.environ.setdefault("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "0.25")
         os.environ.setdefault("RAY_TRAIN_ENABLE_PREEMPTION_WATCHER", "0")
-        ray.init(num_cpus=cfg.run.num_cpus, log_to_driver=verbose, logging_level=level)
+        relay = verbose if relay_workers is None else relay_workers
+        ray.init(num_cpus=cfg.run.num_cpus, log_to_driver=relay, logging_level=level)
     if not verbose:
         quiet_ray()
     # where Ray's own and the workers' logs went (run.log keeps this line); a private API:

@@ -7,6 +7,8 @@ explanations and split that `run_all.py` would produce for the same config.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -15,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from gallon.cli import init_ray, log_to_file, run_folder
+from gallon.cli import divert_output, init_ray, log_to_file, run_folder, terminal
 from gallon.config import Config, dump_yaml
 from gallon.data.prepare import Prepared, prepare, write_prepared
 from gallon.evaluation.summary import summarize_runs
@@ -39,6 +41,12 @@ class Inputs:
     errors: pa.Table  # every rejected row of every stage so far
     sections: list[str]  # extra Markdown sections for the report (the explain stage's)
     progress: RunProgress  # the run's display; the training steps are the caller's to mark
+    restore_output: Callable[[], None] = lambda: None  # undoes `divert_output`
+
+    def close(self, failed: bool = False) -> None:
+        """End the display and give the terminal back its stdout and stderr (idempotent)."""
+        self.progress.close(failed)
+        self.restore_output()
 
     @property
     def out(self) -> Path:
@@ -57,7 +65,9 @@ def prepare_inputs(
     Writes config.yaml, molecules/splits/dataset files, features/, explanations,
     errors.parquet and run.log (the driver's log lines) into the run folder (`out`, default
     from `cfg.run.out`). `progress`: show the run's progress display on stderr; `verbose`:
-    the workers' and Ray's own output on the terminal too.
+    the workers' and Ray's own output on the terminal too. Not `verbose`, on a local Ray:
+    that output goes to the run folder's ray.log instead, until `Inputs.close()` (the
+    caller's to call, also after an error).
     """
     prepared = prepare(cfg.data, cfg.split)  # all input checks happen here, before Ray
     out = out or run_folder(cfg, prepared.info.name)
@@ -66,9 +76,29 @@ def prepare_inputs(
     write_text(dump_yaml(cfg), out / "config.yaml")
     write_prepared(prepared, cfg.split, out)
     n_train = len((prepared.splits or {}).get("train", prepared.written))
-    shown = RunProgress(run_steps(cfg, prepared.molecules.num_rows, n_train), enabled=progress)
+    # under `ray job submit` the driver's output is the job's log (`ray job logs`): kept
+    divert = not verbose and not os.environ.get("RAY_ADDRESS")
+    restore = divert_output(out / "ray.log") if divert else (lambda: None)
+    diverted = terminal() is not sys.stderr  # not under pytest's capture, say
+    steps = run_steps(cfg, prepared.molecules.num_rows, n_train)
+    shown = RunProgress(steps, enabled=progress, stream=terminal())
+    try:
+        ctx, all_errors, sections = _prepare(cfg, prepared, out, shown, verbose, diverted)
+    except BaseException:
+        shown.close(failed=True)
+        restore()  # the error's sentence or traceback reaches the terminal
+        raise
+    return Inputs(ctx, prepared, all_errors, sections, shown, restore)
 
-    init_ray(cfg, verbose)
+
+def _prepare(
+    cfg: Config, prepared: Prepared, out: Path, shown: RunProgress, verbose: bool, diverted: bool
+) -> tuple[RunContext, pa.Table, list[str]]:
+    """Ray, features, explanations and the transfer set: the part of a run's preparation that
+    can fail after the output is diverted."""
+    init_ray(cfg, verbose, relay_workers=verbose or diverted)
+    if diverted:
+        logger.info("Ray's, vLLM's and the workers' own output: %s", out / "ray.log")
     f, info = cfg.features, prepared.info
     with shown.step("features"):
         features = featurize(out / "molecules.parquet", out, f.atoms, f.batch_size, f.concurrency)
@@ -105,7 +135,7 @@ def prepare_inputs(
         with shown.step("transfer set"):
             ctx.transfer = _transfer_set(cfg, prepared, out)
     ctx.publish()  # training workers on other nodes read features and explanations from there
-    return Inputs(ctx, prepared, all_errors, sections, shown)
+    return ctx, all_errors, sections
 
 
 def _transfer_set(cfg: Config, prepared: Prepared, out: Path):

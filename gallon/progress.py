@@ -82,8 +82,14 @@ class RunProgress:
                 bar_format="gallon {percentage:3.0f}%|{bar:20}| {desc}",
                 leave=True,
             )
-            # log lines shown meanwhile (warnings; everything with -v) go above the bar
-            self._redirect.enter_context(logging_redirect_tqdm())
+            # log lines shown meanwhile (warnings; everything with -v) go above the bar; tqdm
+            # takes over the handlers that write to sys.stderr, so it is told that `stream`
+            # (a copy of the terminal's stderr while output is diverted) is that
+            stderr, sys.stderr = sys.stderr, self.stream
+            try:
+                self._redirect.enter_context(logging_redirect_tqdm())
+            finally:
+                sys.stderr = stderr
             self._thread = threading.Thread(target=self._refresh_forever, daemon=True)
             self._thread.start()
 

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
                 with inputs.progress.step(f"{role.name} seed {seed}"):
                     runs.append(train_role(role, seed, ctx))
     finally:
-        inputs.progress.close()
+        inputs.close()
 
     metrics = finish_run(inputs, runs, started)
     print(

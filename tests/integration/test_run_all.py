@@ -87,7 +87,8 @@ def test_bbbp_run_folder(bbbp_smoke):
 
 def test_the_terminal_shows_progress_and_run_log_keeps_the_details(bbbp_smoke):
     """Without -v (and not on a terminal): one line per finished step, no per-epoch lines and
-    none of Ray's or Ray Data's own INFO lines; run.log has every stage's lines."""
+    none of Ray's, Ray Data's or vLLM's own lines; run.log has every stage's lines, ray.log the
+    workers' (relayed by Ray) and Ray's own."""
     shown = (bbbp_smoke.parent / "terminal.txt").read_text()
     done = [line for line in shown.splitlines() if line.startswith("gallon: ")]
     steps = ["features", "explanations", "transfer set"] + [
@@ -96,8 +97,14 @@ def test_the_terminal_shows_progress_and_run_log_keeps_the_details(bbbp_smoke):
     assert [line.split(" done in ")[0].removeprefix("gallon: ") for line in done] == steps
     assert done[-1].startswith("gallon: student seed 1 done") and "[11/11]" in done[-1]
     assert "epoch 1/" not in shown and "Execution plan" not in shown
+    assert "pid=" not in shown and "core_worker" not in shown
+    assert "No cloud storage mirror" not in shown  # vLLM's
     log = (bbbp_smoke / "run.log").read_text()
     assert "gnn seed 1: val roc_auc" in log and "transfer set:" in log
+    assert "ray.log" in log  # says where the rest went
+    relayed = (bbbp_smoke / "ray.log").read_text()
+    assert "RayTrainWorker pid=" in relayed and "epoch 1/" in relayed  # the workers' lines
+    assert "\x1b[36m(" not in relayed  # the workers' prefixes without colour codes
 
 
 def test_student_artifact_loads_alone_and_reproduces_predictions(bbbp_smoke):
