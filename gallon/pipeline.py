@@ -144,6 +144,8 @@ def _transfer_set(cfg: Config, prepared: Prepared, out: Path):
     rows = prepared.molecules.column("row").to_pylist()
     held = set(prepared.splits["val"]) | set(prepared.splits["test"])
     written = [s for r, s in zip(rows, prepared.written) if r in held]
+    train = set(prepared.splits["train"])
+    near = [s for r, s in zip(rows, prepared.written) if r in train]
     own = prepared.molecules.column("smiles").to_pylist()
     f = cfg.features
     return prepare_transfer(
@@ -155,6 +157,7 @@ def _transfer_set(cfg: Config, prepared: Prepared, out: Path):
         f.student_atoms or f.atoms,  # only the graph-free student trains on the transfer set
         f.batch_size,
         f.concurrency,
+        near if cfg.distill.transfer_pool == "similar" else None,
     )
 
 

@@ -5,13 +5,15 @@
         --set explain.url=http://127.0.0.1:8000/v1 --set explain.model=my-model
     python jobs/explain.py --config jobs/configs/gpu.yaml     # a vision-language model on GPUs
 
-Writes <run>/explanations.parquet, errors.parquet and report.md; a second run asks nothing.
+Writes <run>/explanations.parquet, errors.parquet, report.md and run.log (without -v, vLLM's and
+Ray's own output goes to ray.log); a second run asks nothing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
 import pyarrow as pa
@@ -19,10 +21,13 @@ import pyarrow as pa
 from gallon.cli import (
     base_parser,
     config_from_args,
+    divert_output,
     exits_cleanly,
     init_ray,
+    log_to_file,
     run_folder,
     setup_logging,
+    terminal,
 )
 from gallon.config import dump_yaml
 from gallon.data.prepare import prepare, write_prepared
@@ -39,14 +44,22 @@ def main(argv: list[str] | None = None) -> int:
     cfg = config_from_args(args)
     prepared = prepare(cfg.data, None)  # input checks before Ray; explaining needs no split
     out = run_folder(cfg, f"{prepared.info.name}-explain")
+    log_to_file(out / "run.log")
     write_text(dump_yaml(cfg), out / "config.yaml")
     write_prepared(prepared, None, out)
 
-    init_ray(cfg)
-    info = prepared.info
-    table, errors, stats = explain_molecules(
-        prepared.molecules, info.name, list(info.targets), info.task, cfg.explain
-    )
+    # as run_all: without -v, on a local Ray, vLLM's and Ray's own output goes to ray.log
+    divert = not args.verbose and not os.environ.get("RAY_ADDRESS")
+    restore = divert_output(out / "ray.log") if divert else (lambda: None)
+    try:
+        diverted = terminal() is not sys.stderr
+        init_ray(cfg, args.verbose, relay_workers=args.verbose or diverted)
+        info = prepared.info
+        table, errors, stats = explain_molecules(
+            prepared.molecules, info.name, list(info.targets), info.task, cfg.explain
+        )
+    finally:
+        restore()
     write_table(table, out / "explanations.parquet")
     write_table(pa.concat_tables([prepared.errors, errors]), out / "errors.parquet")
     write_json(stats.as_dict(), out / "explain_stats.json")

@@ -279,6 +279,9 @@ class DistillConfig:
     0 switches it off."""
     transfer_seed: int = 0
     """Seed of the transfer-set draw."""
+    transfer_pool: Literal["random", "similar"] = "random"
+    """Which leak-free candidates make the transfer set: random (a seeded draw) or similar (those
+    nearest to the training molecules, by Morgan-fingerprint Tanimoto similarity)."""
 
     def __post_init__(self) -> None:
         _check(self.alpha >= 0, "alpha", "must not be negative")

@@ -45,11 +45,13 @@ def prepare_transfer(
     atoms: str,
     batch_size: int,
     concurrency: int,
+    near: list[str] | None = None,
 ) -> TransferSet:
-    """Choose the transfer molecules (leak-free, see gallon.data.transfer) and featurise them."""
+    """Choose the transfer molecules (leak-free, see gallon.data.transfer; nearest to `near`,
+    the training molecules, when given) and featurise them."""
     from gallon.features.stage import featurize
 
-    pool = transfer_pool(own, held_out, size, seed)
+    pool = transfer_pool(own, held_out, size, seed, near=near)
     folder = out / FOLDER
     table = pa.table({"row": pa.array(np.arange(len(pool)), pa.int64()), "smiles": pool})
     write_table(table, folder / "molecules.parquet")

@@ -36,7 +36,11 @@ def test_vllm_engine_path_then_noop(tiny_llm, tiny_dataset, tmp_path):
         "--set",
         EAGER,
     )
-    run_ok("explain.py", *args)
+    proc = run_ok("explain.py", *args)
+    shown = proc.stdout + proc.stderr  # without -v: vLLM's and Ray's own lines go to ray.log
+    assert "No cloud storage mirror" not in shown and "pid=" not in shown
+    assert "No cloud storage mirror" in (tmp_path / "a" / "ray.log").read_text()  # vLLM's
+    assert '"succeeded": 11' in proc.stdout and "run folder:" in proc.stdout
     stats = load_json(tmp_path / "a" / "explain_stats.json")
     assert (stats["molecules"], stats["requested"], stats["succeeded"]) == (
         N_VALID,

@@ -1,5 +1,5 @@
-"""jobs/sweep.py on tiny data: 3 trials on 2 CPUs, an interrupt, --resume, and best.yaml in
-run_all.py."""
+"""jobs/sweep.py on tiny data: 3 trials on 2 CPUs, an interrupt, --resume, and best.yaml as
+run_all's --params."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import csv
 
 import yaml
 
+from gallon.cli import base_parser, config_from_args
+
 from .conftest import SMOKE, load_json, run_job, run_ok
 
-NO_LLM = "run.roles=[gnn,mlp,student]"
+NO_LLM = "run.roles=[gnn,student]"  # the student and its teacher: the MLP adds nothing here
 
 
 def _trial_lengths(tune_dir) -> dict[str, int]:
@@ -48,21 +50,11 @@ def test_interrupted_sweep_resumes_to_the_requested_trials_and_best_yaml_loads(t
     assert metrics["sweep"]["trials"] == 3
     assert "## Sweep" in (out / "report.md").read_text()
 
-    tuned = tmp_path / "tuned-run"
-    run_ok(
-        "run_all.py",
-        "--config",
-        str(SMOKE),
-        "--params",
-        str(out / "sweep" / "best.yaml"),
-        "--set",
-        "run.roles=[gnn,student]",  # the tuned student and its teacher: the MLP adds nothing
-        "--set",
-        "run.seeds=[0]",
-        "--out",
-        str(tuned),
+    # best.yaml as run_all's --params (the tuned student itself trained above: student_tuned)
+    args = base_parser("run").parse_args(
+        ["--config", str(SMOKE), "--params", str(out / "sweep" / "best.yaml")]
     )
-    used = yaml.safe_load((tuned / "config.yaml").read_text())
-    assert used["student"]["hidden"] == best["student"]["hidden"]
-    assert used["distill"]["kind"] == best["distill"]["kind"]
-    assert used["data"]["subset"] == 300  # --params merges over --config, it does not replace
+    used = config_from_args(args)
+    assert used.student.hidden == best["student"]["hidden"]
+    assert used.distill.kind == best["distill"]["kind"]
+    assert used.data.subset == 300  # --params merges over --config, it does not replace

@@ -87,6 +87,18 @@ def test_transfer_set_holds_no_held_out_molecule_or_scaffold():
     )
 
 
+def test_similar_transfer_pool_takes_the_nearest_leak_free_candidates():
+    own = ["CCCCO", "c1ccccc1O"]
+    held_out = ["c1ccccc1O"]  # the benzene scaffold is barred
+    candidates = ["c1ccc2ccccc2c1", "CCCCCO", "c1ccccc1CCCCO", "C1CCNCC1", "CCCCCCO", "CCCCO"]
+    pool = transfer_pool(own, held_out, 2, 0, candidates, near=["CCCCO"])
+    assert pool == ["CCCCCO", "CCCCCCO"]  # the alcohols, most similar first; benzenes barred
+    # whatever the seed, the nearest are chosen; a random draw would not always take them
+    assert all(transfer_pool(own, held_out, 2, s, candidates, near=["CCCCO"]) == pool
+               for s in range(5))  # fmt: skip
+    assert not {scaffold_of(s) for s in pool} & {scaffold_of(s) for s in held_out}
+
+
 def test_graph_free_models_read_their_own_features(tiny_run):
     """A student on `features.student_atoms` trains, predicts and saves with those features,
     while the GNN keeps the run's; nothing of the transfer set reaches the predictions."""
