@@ -10,7 +10,8 @@ the models found under --model) or, for an unusable SMILES, null predictions and
 Each output row carries `row`, its 0-based position in the input file (and `file` for a folder
 of Parquet files), so predictions join back to the input with or without --id-column.
 Output: Parquet shards in --output plus _summary.json (counts, molecules/s, options); `--csv`
-adds _predictions.csv in input order.
+adds _predictions.csv in input order. On a terminal a progress bar shows molecules scored,
+molecules/s and time left (off with -q).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from gallon.cli import exits_cleanly, setup_logging
+from gallon.cli import divert_output, exits_cleanly, setup_logging
 from gallon.errors import InputError
 from gallon.screen.udf import BATCH_SIZE, ScreenBatch
 
@@ -105,13 +106,33 @@ def main(argv: list[str] | None = None) -> int:
         # the scorer refuses bf16 for GNNs; building one here says so before Ray starts
         Scorer.from_path(args.model, precision=args.precision)
     from gallon.screen.library import check_library
-    from gallon.screen.output import SUMMARY, prepare_output
+    from gallon.screen.output import RAY_LOG, prepare_output
 
-    check_library(args.input, args.smiles_column, args.id_column)  # before anything is replaced
+    # the library's columns are checked before any previous output is replaced
+    kind, files = check_library(args.input, args.smiles_column, args.id_column)
     output = prepare_output(output, args.overwrite, keep=[args.input, args.model])  # before Ray
+    shown = not args.quiet and sys.stderr.isatty()  # a bar on a terminal, else the summary
+    # as run_all: without -v, on a local Ray, Ray's and the actors' own output goes to a file
+    divert = not args.verbose and not os.environ.get("RAY_ADDRESS")
+    if divert:
+        output.mkdir(parents=True, exist_ok=True)
+    restore = divert_output(output / RAY_LOG) if divert else (lambda: None)
+    try:
+        summary = _score(args, output, kind, files, len(members), shown)
+    finally:
+        restore()
+    print(json.dumps(summary))
+    return 0
+
+
+def _score(args, output: Path, kind: str, files: list[Path], members: int, shown: bool) -> dict:
+    """Stream the library through the scoring actors into `output`; returns the summary."""
     import ray.data
 
+    from gallon.cli import terminal
     from gallon.screen.library import open_library, write_predictions
+    from gallon.screen.output import SUMMARY
+    from gallon.screen.progress import RemoteCounter, ScreenProgress, count_rows
 
     if not ray.is_initialized():
         if os.environ.get("RAY_ADDRESS"):
@@ -122,31 +143,38 @@ def main(argv: list[str] | None = None) -> int:
             ray.init(
                 object_store_memory=args.object_store_mb * 1024**2,
                 include_dashboard=False,
-                log_to_driver=args.verbose,
+                log_to_driver=args.verbose or terminal() is not sys.stderr,  # to _ray.log
+                logging_level=logging.INFO if args.verbose else logging.WARNING,
             )
         if not args.verbose:
             from gallon.cli import quiet_ray
 
             quiet_ray()
     workers = args.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    ds = open_library(args.input, args.smiles_column, args.id_column, workers)
+    counter = RemoteCounter() if shown else None
+    ds = open_library(
+        args.input, args.smiles_column, args.id_column, workers, checked=(kind, files)
+    )
     ds = ds.map_batches(
         ScreenBatch,
         fn_constructor_kwargs={
             "model": str(Path(args.model).resolve()),
             "precision": args.precision,
             "standardize": args.standardize,
+            "counter": counter.handle if counter else None,
         },
         batch_size=args.batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),
     )
     started = time.perf_counter()
-    write_predictions(ds, output, workers)
+    total = count_rows(kind, files) if shown else None
+    with ScreenProgress(total, counter, terminal(), shown):
+        write_predictions(ds, output, workers)
     seconds = time.perf_counter() - started
-    if not output.is_dir():  # Ray's writer leaves no folder when no row was written
+    if not any(output.glob("*.parquet")):  # no shard: no row was written
         raise InputError(f"library {args.input} has no rows to score.")
-    summary = _summary(output, seconds, len(members), workers)
+    summary = _summary(output, seconds, members, workers)
     summary["options"] = {
         "precision": args.precision,
         "standardize": "largest fragment, neutralised (RDKit rdMolStandardize)"
@@ -159,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
         summary["csv"] = str(write_csv(output))
     (output / SUMMARY).write_text(json.dumps(summary, indent=2))  # '_': not a shard
-    print(json.dumps(summary))
-    return 0
+    return summary
 
 
 def _summary(output: Path, seconds: float, members: int, workers: int) -> dict:

@@ -229,14 +229,15 @@ def open_library(
     smiles_column: str = "smiles",
     id_column: str | None = None,
     workers: int = 1,
+    checked: tuple[str, list[Path]] | None = None,
 ):
     """The library as a Ray Dataset with columns row (int64), file (a folder of Parquet files
     only), id and smiles (strings); wrong paths and missing columns fail in `check_library`,
-    before reading."""
+    before reading (`checked`: its result, when the caller has it already)."""
     import ray
 
     path = Path(path).expanduser().resolve()
-    kind, files = check_library(path, smiles_column, id_column)
+    kind, files = checked or check_library(path, smiles_column, id_column)
     source = _datasource(kind, files, path, smiles_column, id_column)
     return ray.data.read_datasource(source, concurrency=light_tasks(workers), **LIGHT)
 

@@ -1,7 +1,8 @@
 """The screening output folder: a user's files are never deleted.
 
 `--output` may be a new folder, an empty one, or a previous output of gallon's, which is
-replaced: a screening output (Parquet shards, `_summary.json`, optionally `_predictions.csv`) or an
+replaced: a screening output (Parquet shards, `_summary.json`, optionally `_predictions.csv` and
+`_ray.log`) or an
 export (`export.json`, ONNX models, `featurizer.json`). Anything else is refused with one
 sentence unless `--overwrite` is given, and even then never the working folder, one of its
 parents, the home folder, nor a folder that holds the input or the model.
@@ -16,17 +17,23 @@ from gallon.errors import InputError
 
 SUMMARY = "_summary.json"
 CSV = "_predictions.csv"  # "_": Parquet readers of the folder skip it, as _summary.json
+RAY_LOG = "_ray.log"  # Ray's and the scoring actors' own output, without -v
 MANIFEST = "export.json"  # gallon/screen/export.py writes it
 
 # (the file that marks the output, the suffixes and names it may hold besides)
-_OUTPUTS = ((SUMMARY, (".parquet",), (CSV,)), (MANIFEST, (".onnx",), ("featurizer.json",)))
+_OUTPUTS = (
+    (SUMMARY, (".parquet",), (CSV, RAY_LOG)),
+    (MANIFEST, (".onnx",), ("featurizer.json",)),
+)
 
 
 def is_screening_output(folder: Path) -> bool:
-    """Only what `jobs/screen.py` writes: a screening output or an export, nothing else."""
+    """Only what `jobs/screen.py` writes: a screening output or an export, nothing else (an
+    interrupted screening, shards and `_ray.log` without `_summary.json`, counts too)."""
     files = list(folder.iterdir())
     for marker, suffixes, names in _OUTPUTS:
-        if (folder / marker).is_file() and all(
+        marked = (folder / marker).is_file() or (marker == SUMMARY and (folder / RAY_LOG).is_file())
+        if marked and all(
             p.is_file() and (p.suffix in suffixes or p.name in (marker, *names)) for p in files
         ):
             return True

@@ -29,12 +29,18 @@ class ScreenBatch:
     """Library batches (row, [file], id, smiles) → the same rows with predictions and error."""
 
     def __init__(
-        self, model: str, threads: int = 1, precision: str = "fp32", standardize: bool = False
+        self,
+        model: str,
+        threads: int = 1,
+        precision: str = "fp32",
+        standardize: bool = False,
+        counter: object = None,
     ) -> None:
         from gallon.screen.predict import Scorer
 
         self.scorer = Scorer.from_path(model, threads, precision, standardize)
         self.trim = _trimmer()
+        self.counter = counter  # a RowCounter actor (gallon.screen.progress) or None
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         scored = self.scorer.score(
@@ -49,4 +55,6 @@ class ScreenBatch:
             # pages: scoring 40k molecules in one process peaked at 624 MB PSS without the trim
             # and 422 MB with it.
             self.trim(0)
+        if self.counter is not None:  # fire and forget: the progress bar polls the sum
+            self.counter.add.remote(out.num_rows)
         return out

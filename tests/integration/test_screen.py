@@ -1,5 +1,14 @@
 """jobs/screen.py on a real local Ray: rows in = rows out, sharding, input formats."""
 
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+import threading
+
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as pads
@@ -10,7 +19,7 @@ from gallon.screen.predict import Scorer
 from gallon.train.loop import fit_local
 from gallon.train.stage import train_role
 
-from .conftest import load_json, run_job, run_ok
+from .conftest import ROOT, load_json, run_job, run_ok
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +35,36 @@ def _read(out):
     return pads.dataset(str(out), format="parquet").to_table().to_pandas()
 
 
+def _on_a_terminal(script: str, *args: str) -> tuple[int, str]:
+    """Run jobs/<script> with its stderr on a pseudo-terminal, as a user at a shell sees it;
+    returns the exit status and what the terminal received."""
+    master, slave = pty.openpty()
+    # a terminal of 100 × 30, as a shell's (a fresh pty is 0 × 0: tqdm would draw nothing)
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    received: list[bytes] = []
+
+    def drain() -> None:  # read while it runs: a full pty buffer would block the job
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the job closed its end
+                return
+            if not chunk:
+                return
+            received.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "jobs" / script), *args],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=slave, timeout=600,
+    )  # fmt: skip
+    os.close(slave)
+    reader.join(10)
+    os.close(master)
+    return proc.returncode, b"".join(received).decode(errors="replace")
+
+
 def test_sharded_gz_csv_rows_in_equal_rows_out_and_match_one_process(tiny_run, tmp_path):
     ctx = tiny_run(overrides=("run.seeds=[0,1]",))
     for seed in (0, 1):
@@ -34,7 +73,7 @@ def test_sharded_gz_csv_rows_in_equal_rows_out_and_match_one_process(tiny_run, t
     path = tmp_path / "lib.csv.gz"
     lib.to_csv(path, index=False, compression="gzip")
     out = tmp_path / "preds"
-    run_ok(
+    code, shown = _on_a_terminal(
         "screen.py",
         "--model",
         str(ctx.out / "mlp"),
@@ -49,6 +88,12 @@ def test_sharded_gz_csv_rows_in_equal_rows_out_and_match_one_process(tiny_run, t
         "--workers",
         "2",
     )
+    assert code == 0, shown[-3000:]
+    # the progress bar: both actors' batches counted, against the library's 300 rows
+    assert "screening" in shown and "300/300" in shown and "mol/s" in shown
+    # and nothing of Ray's: its own lines and the actors' went to the output's _ray.log
+    assert "Started a local Ray" not in shown and "core_worker" not in shown
+    assert "core_worker" in (out / "_ray.log").read_text()
     got = _read(out)
     summary = load_json(out / "_summary.json")
     assert len(got) == len(lib) == summary["rows"] and summary["errors"] == 3
@@ -72,7 +117,7 @@ def test_smi_and_parquet_folder_inputs(tiny_run, tmp_path):
     lib = _library(40)
     smi = tmp_path / "lib.smi"
     smi.write_text("".join(f"{s} {c}\n" for s, c in zip(lib["smiles"], lib["compound"])))
-    run_ok(
+    proc = run_ok(
         "screen.py",
         "--model",
         str(ctx.out / "mlp" / "seed_0"),
@@ -84,6 +129,7 @@ def test_smi_and_parquet_folder_inputs(tiny_run, tmp_path):
         "1",
         "--csv",
     )
+    assert "mol/s" not in proc.stderr  # no terminal, no bar: the summary is the record
     folder = tmp_path / "parquet"
     folder.mkdir()
     lib.iloc[:20].to_parquet(folder / "part-0.parquet")
