@@ -167,8 +167,8 @@ def _score(args, output: Path, kind: str, files: list[Path], members: int, shown
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),
     )
+    total = count_rows(kind, files) if shown else None  # not in the rate's time
     started = time.perf_counter()
-    total = count_rows(kind, files) if shown else None
     with ScreenProgress(total, counter, terminal(), shown):
         write_predictions(ds, output, workers)
     seconds = time.perf_counter() - started
