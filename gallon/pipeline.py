@@ -131,7 +131,9 @@ def _prepare(
     all_errors = pa.concat_tables(errors)
     write_table(all_errors, out / "errors.parquet")
     ctx = RunContext(cfg, out, info, features, prepared.splits, student_features)
-    if cfg.distill.transfer and cfg.distill.alpha > 0 and "gnn" in cfg.run.roles:
+    from gallon.roles import transfer_size
+
+    if transfer_size(cfg):  # a GNN-only run (a teacher benchmark) has no use for one
         with shown.step("transfer set"):
             ctx.transfer = _transfer_set(cfg, prepared, out)
     ctx.publish()  # training workers on other nodes read features and explanations from there

@@ -180,10 +180,11 @@ def run_steps(cfg, n_molecules: int, n_train: int) -> list[Step]:
     steps = [Step("features", "features", n_molecules * (2 if twice else 1))]
     if "lm" in cfg.run.roles:
         steps.append(Step("explanations", "explain", n_molecules))
-    transfer = cfg.distill.transfer if cfg.distill.alpha > 0 and "gnn" in cfg.run.roles else 0
+    from gallon.roles import ordered, transfer_size
+
+    transfer = transfer_size(cfg)
     if transfer:
         steps.append(Step("transfer set", "transfer", transfer))
-    from gallon.roles import ordered
 
     for seed in cfg.run.seeds:
         for role in ordered(cfg.run.roles):

@@ -24,3 +24,12 @@ ROLES: dict[str, Role] = {
 def ordered(names: tuple[str, ...]) -> list[Role]:
     """The named roles in training order."""
     return [role for name, role in ROLES.items() if name in names]
+
+
+def transfer_size(cfg) -> int:
+    """Transfer molecules this run needs: `distill.transfer` when it trains the GNN teacher and a
+    role distilled from it (only those train on the transfer set), else 0."""
+    if "gnn" not in cfg.run.roles:
+        return 0
+    pupils = [r for r in ordered(cfg.run.roles) if r.teachers(cfg).get("gnn", 0) > 0]
+    return cfg.distill.transfer if pupils else 0

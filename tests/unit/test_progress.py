@@ -4,6 +4,7 @@ import io
 
 from gallon.config import load_config
 from gallon.progress import RunProgress, Step, run_steps
+from gallon.roles import transfer_size
 
 
 def test_steps_follow_the_config():
@@ -20,6 +21,10 @@ def test_steps_follow_the_config():
     assert by_name["mlp seed 0"].items == 800 * epochs
     with_lm = run_steps(load_config([], ["run.roles=[lm,gnn]"]), 10, 8)
     assert "explanations" in [s.name for s in with_lm]
+    # no role trains on a transfer set without the GNN as its teacher: none is made
+    assert "transfer set" not in [s.name for s in with_lm]
+    lm_only = load_config([], ["run.roles=[lm,gnn,student_lm]"])
+    assert transfer_size(lm_only) == 0 and transfer_size(cfg) == 500
 
 
 def test_a_finished_seed_sets_what_the_next_seeds_of_its_role_take():
