@@ -179,6 +179,20 @@ def divert_output(path: Path) -> Callable[[], None]:
     return restore
 
 
+def divert_unless_verbose(path: Path, verbose: bool) -> Callable[[], None]:
+    """`divert_output(path)` for a job on a local Ray without -v; a no-op with -v or under
+    `ray job submit` (RAY_ADDRESS), where the driver's output is the job's log. Returns the
+    function that undoes it."""
+    if verbose or os.environ.get("RAY_ADDRESS"):
+        return lambda: None
+    return divert_output(path)
+
+
+def diverted() -> bool:
+    """Whether this process's output is diverted now (`terminal()` is then a copy of it)."""
+    return _TERMINAL is not None
+
+
 def terminal() -> Any:
     """The stream that reaches the user's terminal: stderr, or its copy while output is
     diverted (`divert_output`)."""

@@ -7,8 +7,6 @@ explanations and split that `run_all.py` would produce for the same config.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from gallon.cli import divert_output, init_ray, log_to_file, run_folder, terminal
+from gallon.cli import divert_unless_verbose, diverted, init_ray, log_to_file, run_folder, terminal
 from gallon.config import Config, dump_yaml
 from gallon.data.prepare import Prepared, prepare, write_prepared
 from gallon.evaluation.summary import summarize_runs
@@ -77,13 +75,11 @@ def prepare_inputs(
     write_prepared(prepared, cfg.split, out)
     n_train = len((prepared.splits or {}).get("train", prepared.written))
     # under `ray job submit` the driver's output is the job's log (`ray job logs`): kept
-    divert = not verbose and not os.environ.get("RAY_ADDRESS")
-    restore = divert_output(out / "ray.log") if divert else (lambda: None)
-    diverted = terminal() is not sys.stderr  # not under pytest's capture, say
+    restore = divert_unless_verbose(out / "ray.log", verbose)
     steps = run_steps(cfg, prepared.molecules.num_rows, n_train)
     shown = RunProgress(steps, enabled=progress, stream=terminal())
     try:
-        ctx, all_errors, sections = _prepare(cfg, prepared, out, shown, verbose, diverted)
+        ctx, all_errors, sections = _prepare(cfg, prepared, out, shown, verbose, diverted())
     except BaseException:
         shown.close(failed=True)
         restore()  # the error's sentence or traceback reaches the terminal
@@ -146,8 +142,10 @@ def _transfer_set(cfg: Config, prepared: Prepared, out: Path):
     rows = prepared.molecules.column("row").to_pylist()
     held = set(prepared.splits["val"]) | set(prepared.splits["test"])
     written = [s for r, s in zip(rows, prepared.written) if r in held]
-    train = set(prepared.splits["train"])
-    near = [s for r, s in zip(rows, prepared.written) if r in train]
+    near = None  # pool `similar`: the training molecules the candidates are ranked against
+    if cfg.distill.transfer_pool == "similar":
+        train = set(prepared.splits["train"])
+        near = [s for r, s in zip(rows, prepared.written) if r in train]
     own = prepared.molecules.column("smiles").to_pylist()
     f = cfg.features
     return prepare_transfer(
@@ -159,7 +157,7 @@ def _transfer_set(cfg: Config, prepared: Prepared, out: Path):
         f.student_atoms or f.atoms,  # only the graph-free student trains on the transfer set
         f.batch_size,
         f.concurrency,
-        near if cfg.distill.transfer_pool == "similar" else None,
+        near,
     )
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 
 import pyarrow as pa
@@ -21,13 +20,13 @@ import pyarrow as pa
 from gallon.cli import (
     base_parser,
     config_from_args,
-    divert_output,
+    divert_unless_verbose,
+    diverted,
     exits_cleanly,
     init_ray,
     log_to_file,
     run_folder,
     setup_logging,
-    terminal,
 )
 from gallon.config import dump_yaml
 from gallon.data.prepare import prepare, write_prepared
@@ -49,11 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     write_prepared(prepared, None, out)
 
     # as run_all: without -v, on a local Ray, vLLM's and Ray's own output goes to ray.log
-    divert = not args.verbose and not os.environ.get("RAY_ADDRESS")
-    restore = divert_output(out / "ray.log") if divert else (lambda: None)
+    restore = divert_unless_verbose(out / "ray.log", args.verbose)
     try:
-        diverted = terminal() is not sys.stderr
-        init_ray(cfg, args.verbose, relay_workers=args.verbose or diverted)
+        init_ray(cfg, args.verbose, relay_workers=args.verbose or diverted())
         info = prepared.info
         table, errors, stats = explain_molecules(
             prepared.molecules, info.name, list(info.targets), info.task, cfg.explain

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from gallon.cli import divert_output, exits_cleanly, setup_logging
+from gallon.cli import divert_unless_verbose, diverted, exits_cleanly, setup_logging
 from gallon.errors import InputError
 from gallon.screen.udf import BATCH_SIZE, ScreenBatch
 
@@ -113,10 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     output = prepare_output(output, args.overwrite, keep=[args.input, args.model])  # before Ray
     shown = not args.quiet and sys.stderr.isatty()  # a bar on a terminal, else the summary
     # as run_all: without -v, on a local Ray, Ray's and the actors' own output goes to a file
-    divert = not args.verbose and not os.environ.get("RAY_ADDRESS")
-    if divert:
-        output.mkdir(parents=True, exist_ok=True)
-    restore = divert_output(output / RAY_LOG) if divert else (lambda: None)
+    output.mkdir(parents=True, exist_ok=True)
+    restore = divert_unless_verbose(output / RAY_LOG, args.verbose)
     try:
         summary = _score(args, output, kind, files, len(members), shown)
     finally:
@@ -143,7 +141,7 @@ def _score(args, output: Path, kind: str, files: list[Path], members: int, shown
             ray.init(
                 object_store_memory=args.object_store_mb * 1024**2,
                 include_dashboard=False,
-                log_to_driver=args.verbose or terminal() is not sys.stderr,  # to _ray.log
+                log_to_driver=args.verbose or diverted(),  # to _ray.log
                 logging_level=logging.INFO if args.verbose else logging.WARNING,
             )
         if not args.verbose:

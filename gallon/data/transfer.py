@@ -72,10 +72,11 @@ def _ranked(candidates: list[str], banned: set[str], seed: int, near: Sequence[s
         if canon in seen:
             continue
         seen.add(canon)
+        if near is None:  # a lazy draw: it stops as soon as enough are taken
+            yield candidates[i], canon
+            continue
         order.append((candidates[i], canon))
         mols.append(mol)
-        if near is None:
-            yield order[-1]
     if near is None:
         return
     reference = [m for m in (parse_smiles(s)[0] for s in near) if m is not None]
