@@ -31,5 +31,5 @@ def transfer_size(cfg) -> int:
     role distilled from it (only those train on the transfer set), else 0."""
     if "gnn" not in cfg.run.roles:
         return 0
-    pupils = [r for r in ordered(cfg.run.roles) if r.teachers(cfg).get("gnn", 0) > 0]
+    pupils = any(r.teachers(cfg).get("gnn", 0) > 0 for r in ordered(cfg.run.roles))
     return cfg.distill.transfer if pupils else 0
