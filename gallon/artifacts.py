@@ -58,19 +58,13 @@ class Predictor:
     def targets(self) -> list[str]:
         return list(self.hparams["targets"])
 
-    def predict_graphs(self, batch) -> np.ndarray:
-        """A PyG batch → (B, T) probabilities or target-unit values."""
-        import torch
-
+    def to_units(self, raw: np.ndarray) -> np.ndarray:
+        """Raw outputs (B, T) → probabilities (classification) or target units (regression)."""
         from gallon.evaluation.metrics import to_predictions
 
-        with torch.no_grad():
-            out, _ = self.model(
-                batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs
-            )
         mean, std = self.hparams.get("y_mean"), self.hparams.get("y_std")
         return to_predictions(
-            out.numpy(),
+            raw,
             self.task,
             None if mean is None else np.asarray(mean),
             None if std is None else np.asarray(std),
@@ -79,29 +73,18 @@ class Predictor:
     def predict(
         self, smiles: Sequence[str], batch_size: int = 1024
     ) -> tuple[np.ndarray, list[str | None]]:
-        """Predict for SMILES; returns ((N, T) with NaN rows where invalid, reason per row)."""
-        from gallon.features.graphs import featurize_smiles, graph_arrays
-        from gallon.train.data import graphs_from_arrays
+        """Predict for SMILES; returns ((N, T) with NaN rows where invalid, reason per row).
 
-        table, (bad_rows, _, reasons) = featurize_smiles(
-            range(len(smiles)), smiles, self.featurizer
-        )
-        out = np.full((len(smiles), len(self.targets)), np.nan)
-        why: list[str | None] = [None] * len(smiles)
-        for row, reason in zip(bad_rows, reasons):
-            why[row] = reason
-        graphs = graphs_from_arrays(
-            graph_arrays(table, self.featurizer.atom_dim, self.featurizer.bond_dim)
-        )
-        ok = table.column("row").to_numpy()
-        from gallon.train.data import batches
+        The screening path with one member (`gallon.screen.predict.Scorer`), unfolded."""
+        from gallon.screen.predict import Scorer
 
-        preds = [
-            self.predict_graphs(b) for b in batches(graphs, np.arange(len(graphs)), batch_size)
-        ]
-        if preds:
-            out[ok] = np.concatenate(preds)
-        return out, why
+        table = Scorer([self], threads=None, fold=False, batch_size=batch_size).score(
+            [None] * len(smiles), smiles
+        )
+        out = np.stack(
+            [table.column(t).to_numpy(zero_copy_only=False) for t in self.targets], axis=1
+        ).astype(np.float64)
+        return out, table.column("error").to_pylist()
 
 
 def load_artifact(path: str | Path) -> Predictor:

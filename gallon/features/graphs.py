@@ -1,8 +1,10 @@
-"""Molecules → graph arrays (pure), their Parquet layout, and PyG `Data` objects built from it.
+"""Molecules → featurised graphs (pure) and their Parquet layout.
 
 Parquet layout of the features table (`FEATURE_COLUMNS`): one row per molecule with flattened
 lists: `x` (num_atoms·atom_dim float32), `edge_index` (2·num_edges int32, sources then targets)
 and `edge_attr` (num_edges·bond_dim float32). `atom_dim`/`bond_dim` live in features.json.
+Training reads the table back as `gallon.batches.PackedGraphs`, which screening builds straight
+from molecules with the same `featurize_molecules`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from gallon.chem import parse_smiles
@@ -59,16 +60,24 @@ class GraphFeaturizer:
         return self.atoms(mol), edge_index, edge_attr
 
 
-def _list_array(chunks: Sequence[np.ndarray], dtype: pa.DataType, np_dtype) -> pa.Array:
-    lengths = np.fromiter((c.size for c in chunks), dtype=np.int64, count=len(chunks))
-    offsets = np.zeros(len(chunks) + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    values = (
-        np.concatenate([c.ravel() for c in chunks]).astype(np_dtype, copy=False)
-        if chunks
-        else np.zeros(0, np_dtype)
-    )
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=dtype))
+def featurize_molecules(mols: Sequence[Any], featurizer: GraphFeaturizer, bonds: bool = True):
+    """Parsed molecules → (`PackedGraphs` of those that featurise, [(position, reason)] of
+    those that do not). Atom features in one batched call; should it raise, the molecules are
+    retried one by one so that one bad molecule costs only itself."""
+    from gallon.batches import PackedGraphs
+
+    try:
+        return PackedGraphs.from_molecules(mols, featurizer, bonds), []
+    except Exception:
+        pass
+    good, failed = [], []
+    for i, mol in enumerate(mols):
+        try:
+            PackedGraphs.from_molecules([mol], featurizer, bonds)
+            good.append(i)
+        except Exception as err:  # one bad molecule must not end the batch
+            failed.append((i, f"featurization failed: {type(err).__name__}: {err}"))
+    return PackedGraphs.from_molecules([mols[i] for i in good], featurizer, bonds), failed
 
 
 def featurize_smiles(
@@ -76,55 +85,26 @@ def featurize_smiles(
 ) -> tuple[pa.Table, tuple[list[int], list[str], list[str]]]:
     """Featurise molecules; returns (features table, (error rows, error smiles, reasons)).
 
-    A molecule that fails (parse error, featurizer exception) becomes an error, never an exception.
+    A molecule that fails (parse error, featurizer exception) becomes an error, never an
+    exception. The features are those screening computes (`featurize_molecules`, batched).
     """
-    ok_rows, n_atoms, n_edges, xs, eis, eas = [], [], [], [], [], []
     bad_rows, bad_smiles, reasons = [], [], []
+    ok_rows, ok_smiles, mols = [], [], []
     for row, s in zip(rows, smiles):
         mol, reason = parse_smiles(s)
-        if mol is not None:
-            try:
-                x, ei, ea = featurizer(mol)
-            except Exception as err:  # one bad molecule must not end the batch
-                reason = f"featurization failed: {type(err).__name__}: {err}"
-        if reason is not None:
+        if mol is None:
             bad_rows.append(int(row))
             bad_smiles.append(s if isinstance(s, str) else "")
             reasons.append(reason)
-            continue
-        ok_rows.append(int(row))
-        n_atoms.append(x.shape[0])
-        n_edges.append(ei.shape[1])
-        xs.append(x)
-        eis.append(ei)
-        eas.append(ea)
-    table = pa.table(
-        {
-            "row": pa.array(ok_rows, pa.int64()),
-            "num_atoms": pa.array(n_atoms, pa.int32()),
-            "num_edges": pa.array(n_edges, pa.int32()),
-            "x": _list_array(xs, pa.float32(), np.float32),
-            "edge_index": _list_array(eis, pa.int32(), np.int32),
-            "edge_attr": _list_array(eas, pa.float32(), np.float32),
-        }
-    )
-    return table, (bad_rows, bad_smiles, reasons)
-
-
-def graph_arrays(table: pa.Table, atom_dim: int, bond_dim: int) -> list[tuple[np.ndarray, ...]]:
-    """Unflatten a features table into per-molecule (x, edge_index, edge_attr) numpy arrays."""
-    n_atoms = table.column("num_atoms").to_numpy()
-    n_edges = table.column("num_edges").to_numpy()
-    # one writable copy each (Arrow buffers are read-only; torch.from_numpy wants writable)
-    x_all = np.array(table.column("x").combine_chunks().flatten().to_numpy())
-    ei_all = table.column("edge_index").combine_chunks().flatten().to_numpy()
-    ea_all = np.array(table.column("edge_attr").combine_chunks().flatten().to_numpy())
-    x_off = np.concatenate([[0], np.cumsum(n_atoms)])
-    e_off = np.concatenate([[0], np.cumsum(n_edges)])
-    out = []
-    for i in range(len(n_atoms)):
-        x = x_all[x_off[i] * atom_dim : x_off[i + 1] * atom_dim].reshape(-1, atom_dim)
-        ei = ei_all[2 * e_off[i] : 2 * e_off[i + 1]].reshape(2, -1).astype(np.int64)
-        ea = ea_all[e_off[i] * bond_dim : e_off[i + 1] * bond_dim].reshape(-1, bond_dim)
-        out.append((x, ei, ea))
-    return out
+        else:
+            ok_rows.append(int(row))
+            ok_smiles.append(s)
+            mols.append(mol)
+    packed, failed = featurize_molecules(mols, featurizer)
+    for i, reason in failed:
+        bad_rows.append(ok_rows[i])
+        bad_smiles.append(ok_smiles[i])
+        reasons.append(reason)
+    dropped = {i for i, _ in failed}
+    kept = [r for i, r in enumerate(ok_rows) if i not in dropped]
+    return packed.to_table(kept), (bad_rows, bad_smiles, reasons)

@@ -1,7 +1,8 @@
 """Score SMILES with one or more trained models (pure; its Ray Data wrapper is screen/udf.py).
 
-Models that ignore bonds (the student) get atom features only, batched as one (atoms, F) matrix
-without building graph objects, and run folded for inference (gallon/screen/fused.py): the cheap
+Parse, featurise in one batched call, gather batches and run the models: the path of
+`gallon.batches`, which training's own predictions take too. Models that ignore bonds (the
+student) get atom features only and run folded for inference (gallon/screen/fused.py): the cheap
 path GALLON's distillation exists for. Several models (one per seed) give the mean and the
 standard deviation across members.
 """
@@ -16,9 +17,10 @@ import pyarrow as pa
 import torch
 
 from gallon.artifacts import Predictor, load_model
+from gallon.batches import GraphBatch, PackedGraphs, chunks, forward
 from gallon.chem import canonical_smiles, parse_smiles, standardize
 from gallon.errors import InputError
-from gallon.evaluation.metrics import to_predictions
+from gallon.features.graphs import featurize_molecules
 from gallon.screen.fused import FusedStudents
 
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}
@@ -30,14 +32,20 @@ class Scorer:
     def __init__(
         self,
         members: list[Predictor],
-        threads: int = 1,
+        threads: int | None = 1,
         precision: str = "fp32",
         standardize: bool = False,
+        fold: bool = True,
+        batch_size: int = 4096,
     ) -> None:
         """`standardize`: score each molecule's largest fragment, neutralised (gallon.chem), and
-        write what was scored to `scored_smiles`."""
-        torch.set_num_threads(threads)
-        self.standardize = standardize
+        write what was scored to `scored_smiles`. `fold`: graph-free students run folded
+        (`FusedStudents`, one pass for every member); False runs the modules as trained.
+        `threads`: torch's intra-op threads (None: leave torch's setting). `batch_size`:
+        molecules per forward pass."""
+        if threads is not None:
+            torch.set_num_threads(threads)
+        self.standardize, self.batch_size = standardize, batch_size
         if precision not in PRECISIONS:
             choices = ", ".join(PRECISIONS)
             raise InputError(f"precision must be one of {choices}, not '{precision}'.")
@@ -50,10 +58,12 @@ class Scorer:
         self.targets = members[0].targets
         self.task = members[0].task
         self.fused = None
-        if not self.bonds:
+        if self.bonds and precision != "fp32":
+            raise InputError("bf16 applies to graph-free students only; score GNNs in fp32.")
+        if not self.bonds and fold:
             self.fused = FusedStudents([m.model for m in members], PRECISIONS[precision])
         elif precision != "fp32":
-            raise InputError("bf16 applies to graph-free students only; score GNNs in fp32.")
+            raise InputError("bf16 runs folded students only; keep fold on for bf16.")
 
     @classmethod
     def from_path(
@@ -61,43 +71,20 @@ class Scorer:
     ) -> Scorer:
         return cls(load_model(path), threads, precision, standardize)
 
-    def _raw(self, x, edge_index, edge_attr, batch, num_graphs: int) -> list[np.ndarray]:
+    def _raw(self, batch: GraphBatch) -> list[np.ndarray]:
         """Each member's raw outputs, (B, T) per member."""
         if self.fused is not None:
-            return list(self.fused(x, batch, num_graphs).numpy())
+            return list(self.fused(batch.x, batch.batch, batch.num_graphs).numpy())
         with torch.no_grad():
-            return [
-                m.model(x, edge_index, edge_attr, batch, num_graphs)[0].numpy()
-                for m in self.members
-            ]
+            return [forward(m.model, batch)[0].numpy() for m in self.members]
 
-    def _member_predictions(self, mols) -> np.ndarray:
-        """(members, N, T) predictions for parsed molecules."""
-        sizes = np.fromiter((m.GetNumAtoms() for m in mols), dtype=np.int64, count=len(mols))
-        x = torch.from_numpy(self.featurizer.atoms.many(mols))
-        batch = torch.from_numpy(np.repeat(np.arange(len(mols)), sizes))
-        if self.bonds:
-            edges = [self.featurizer.bonds(m) for m in mols]
-            shift = np.repeat(
-                np.concatenate([[0], np.cumsum(sizes)[:-1]]), [e[0].shape[1] for e in edges]
-            )
-            edge_index = torch.from_numpy(np.concatenate([e[0] for e in edges], axis=1) + shift)
-            edge_attr = torch.from_numpy(np.concatenate([e[1] for e in edges]))
-        else:
-            edge_index = torch.zeros(2, 0, dtype=torch.long)
-            edge_attr = torch.zeros(0, self.featurizer.bond_dim)
-        out = []
-        for m, raw in zip(self.members, self._raw(x, edge_index, edge_attr, batch, len(mols))):
-            mean, std = m.hparams.get("y_mean"), m.hparams.get("y_std")
-            out.append(
-                to_predictions(
-                    raw,
-                    self.task,
-                    None if mean is None else np.asarray(mean),
-                    None if std is None else np.asarray(std),
-                )
-            )
-        return np.stack(out)
+    def _member_predictions(self, packed: PackedGraphs) -> np.ndarray:
+        """(members, N, T) predictions for featurised molecules."""
+        parts = []
+        for chunk in chunks(np.arange(len(packed)), self.batch_size):
+            raw = self._raw(packed.gather(chunk))
+            parts.append(np.stack([m.to_units(r) for m, r in zip(self.members, raw)]))
+        return np.concatenate(parts, axis=1)
 
     def score(self, ids: Sequence[str | None], smiles: Sequence[str]) -> pa.Table:
         n, ensemble = len(smiles), len(self.members) > 1
@@ -113,10 +100,15 @@ class Scorer:
             else:
                 mols.append(mol)
                 ok.append(i)
+        packed, failed = featurize_molecules(mols, self.featurizer, self.bonds)
+        for position, reason in failed:
+            errors[ok[position]] = reason
+        dropped = {position for position, _ in failed}
+        ok = [i for position, i in enumerate(ok) if position not in dropped]
         preds = np.full((n, len(self.targets)), np.nan)
         spread = np.full((n, len(self.targets)), np.nan)
-        if mols:
-            member = self._member_predictions(mols)
+        if ok:
+            member = self._member_predictions(packed)
             preds[ok] = member.mean(0)
             spread[ok] = member.std(0, ddof=1) if ensemble else 0.0
         cols = {

@@ -10,22 +10,23 @@ Optional transfer molecules (unlabelled: y is NaN) are appended after the datase
 the split `transfer`; their teacher outputs come from the teachers' scores of the transfer set,
 and representation terms are masked out for them (screening returns outputs, not embeddings).
 
-Batches: models that ignore bonds get `AtomBatch`es gathered straight from the atom matrix;
-graph networks get PyG batches of `Data` objects built once at load.
+Molecules are held as one `gallon.batches.PackedGraphs` (atoms and edges as whole-set arrays);
+a batch is a gather from it, the same path inference takes. Models that ignore bonds get
+batches without edges.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import torch
 
+from gallon.batches import PackedGraphs, chunks
 from gallon.errors import InputError
-from gallon.features.graphs import FEATURE_COLUMNS, graph_arrays
+from gallon.features.graphs import FEATURE_COLUMNS
 from gallon.io import read_table
 from gallon.train.spec import TransferData
 
@@ -37,8 +38,7 @@ TRANSFER_COLUMNS = ("row", "output")  # a teacher's raw outputs on the transfer 
 
 @dataclass
 class GraphSet:
-    x: torch.Tensor  # (atoms, F) every molecule's atom features, molecule after molecule
-    atom_offsets: np.ndarray  # (N + 1,) molecule i's atoms are x[atom_offsets[i]:...[i + 1]]
+    packed: PackedGraphs  # every molecule's atoms (and edges, for graph networks)
     per_molecule: dict[str, torch.Tensor]  # y, row, t_* tensors, (N, ...)
     rows: np.ndarray  # (N,) data row of each molecule (transfer molecules: -1 - transfer row)
     y: np.ndarray  # (N, T) labels in target units, NaN = missing
@@ -46,32 +46,6 @@ class GraphSet:
     y_mean: np.ndarray | None = None  # regression scaler (train statistics)
     y_std: np.ndarray | None = None
     teacher_dims: dict[str, int] = field(default_factory=dict)
-    graphs: list[Any] = field(default_factory=list)  # PyG Data (graph networks only)
-    bonds: bool = True
-    bond_dim: int = 0
-
-
-class AtomBatch:
-    """A batch for models that ignore bonds: x (n, F), batch (n,), num_graphs and the
-    per-molecule tensors as attributes (y, row, t_*)."""
-
-    def __init__(self, x, batch, num_graphs: int, bond_dim: int, **per_molecule) -> None:
-        self.x, self.batch, self.num_graphs = x, batch, num_graphs
-        self.edge_index = torch.zeros(2, 0, dtype=torch.long)
-        self.edge_attr = torch.zeros(0, bond_dim)
-        self._names = list(per_molecule)
-        for name, value in per_molecule.items():
-            setattr(self, name, value)
-
-    def to(self, device) -> AtomBatch:
-        moved = {n: getattr(self, n).to(device) for n in self._names}
-        out = AtomBatch(
-            self.x.to(device), self.batch.to(device), self.num_graphs, self.edge_attr.shape[1]
-        )
-        for name, value in moved.items():
-            setattr(out, name, value)
-        out._names = self._names
-        return out
 
 
 def _list_column(table: pa.Table, name: str) -> np.ndarray:
@@ -166,65 +140,19 @@ def load_graph_set(
         per[f"t_{name}_hmask"] = torch.from_numpy(hmask)
         dims[name] = h.shape[1]
     table = pa.concat_tables(tables)
-    n_atoms = table.column("num_atoms").to_numpy().astype(np.int64)
-    flat = np.array(table.column("x").combine_chunks().flatten().to_numpy())
-    if flat.size != int(n_atoms.sum()) * atom_dim:
+    try:
+        packed = PackedGraphs.from_table(table, atom_dim, bond_dim, bonds)
+    except InputError:
         raise InputError(
             f"features of {features_path} (and the transfer set, if any) do not all have "
             f"{atom_dim} columns: they were made by different featurizers."
-        )
-    x = torch.from_numpy(flat.reshape(-1, atom_dim))
-    gs = GraphSet(
-        x, np.concatenate([[0], np.cumsum(n_atoms)]), per, rows, labels, index, y_mean, y_std
-    )
-    gs.teacher_dims, gs.bonds, gs.bond_dim = dims, bonds, bond_dim
-    if bonds:
-        gs.graphs = graphs_from_arrays(graph_arrays(table, atom_dim, bond_dim))
+        ) from None
+    gs = GraphSet(packed, per, rows, labels, index, y_mean, y_std)
+    gs.teacher_dims = dims
     return gs
-
-
-def graphs_from_arrays(arrays: list[tuple[np.ndarray, ...]]) -> list[Any]:
-    """(x, edge_index, edge_attr) numpy triples → PyG Data objects (tensors share memory)."""
-    from torch_geometric.data import Data
-
-    return [
-        Data(x=torch.from_numpy(x), edge_index=torch.from_numpy(ei), edge_attr=torch.from_numpy(ea))
-        for x, ei, ea in arrays
-    ]
-
-
-def chunks(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """`order` cut into batches; a lone last molecule joins the previous batch (BatchNorm)."""
-    out = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    if len(out) > 1 and len(out[-1]) == 1:
-        out[-2] = np.concatenate([out[-2], out.pop()])
-    return out
-
-
-def batches(graphs: list[Any], order: np.ndarray, batch_size: int):
-    """Yield PyG batches of `graphs` over `order`."""
-    from torch_geometric.data import Batch
-
-    for chunk in chunks(order, batch_size):
-        yield Batch.from_data_list([graphs[i] for i in chunk])
 
 
 def set_batches(gs: GraphSet, order: np.ndarray, batch_size: int):
     """Batches of a GraphSet over positions `order`, with its per-molecule tensors attached."""
     for chunk in chunks(np.asarray(order, dtype=np.int64), batch_size):
-        idx = torch.from_numpy(chunk)
-        per = {name: value[idx] for name, value in gs.per_molecule.items()}
-        if gs.bonds:
-            from torch_geometric.data import Batch
-
-            batch = Batch.from_data_list([gs.graphs[i] for i in chunk])
-            for name, value in per.items():
-                batch[name] = value
-            yield batch
-            continue
-        starts, ends = gs.atom_offsets[chunk], gs.atom_offsets[chunk + 1]
-        sizes = ends - starts
-        atoms = np.repeat(starts - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
-        atoms += np.arange(int(sizes.sum()))
-        member = torch.from_numpy(np.repeat(np.arange(len(chunk)), sizes))
-        yield AtomBatch(gs.x[torch.from_numpy(atoms)], member, len(chunk), gs.bond_dim, **per)
+        yield gs.packed.gather(chunk, gs.per_molecule)

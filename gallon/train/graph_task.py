@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from gallon.batches import forward
 from gallon.config.schema import TrainConfig
 from gallon.models import MODELS, build_model
 from gallon.train.data import GraphSet, load_graph_set, set_batches
@@ -34,7 +35,7 @@ class GraphTask:
         return set_batches(data, order, batch_size)
 
     def forward(self, model: torch.nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
-        return model(batch.x, batch.edge_index, batch.edge_attr, batch.batch, batch.num_graphs)
+        return forward(model, batch)
 
     def optimizer(self, params, train: TrainConfig) -> torch.optim.Optimizer:
         return torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay)

@@ -3,10 +3,11 @@ import pytest
 import torch
 from rdkit import Chem
 
+from gallon.batches import PackedGraphs
 from gallon.errors import ConfigError
 from gallon.features.atoms import PygAtomFeaturizer, RichAtomFeaturizer, build_atom_featurizer
 from gallon.features.bonds import BondFeaturizer
-from gallon.features.graphs import GraphFeaturizer, featurize_smiles, graph_arrays
+from gallon.features.graphs import GraphFeaturizer, featurize_molecules, featurize_smiles
 
 
 def test_rich_atoms_one_hot_blocks():
@@ -62,11 +63,51 @@ def test_featurize_smiles_reports_failures_and_round_trips():
     )
     assert table.column("row").to_pylist() == [10, 12, 13]
     assert bad_rows == [11] and bad_smiles == ["C1CC"] and "syntax" in reasons[0]
-    arrays = graph_arrays(table, g.atom_dim, g.bond_dim)
-    x, ei, ea = arrays[1]
+    packed = PackedGraphs.from_table(table, g.atom_dim, g.bond_dim)
+    benzene = packed.gather(np.array([1]))
     x2, ei2, ea2 = g(Chem.MolFromSmiles("c1ccccc1"))
-    assert np.array_equal(x, x2) and np.array_equal(ei, ei2) and np.array_equal(ea, ea2)
-    assert arrays[2][1].shape == (2, 0)  # ions: no bonds
+    assert np.array_equal(benzene.x.numpy(), x2) and np.array_equal(benzene.edge_index, ei2)
+    assert np.array_equal(benzene.edge_attr.numpy(), ea2)
+    assert packed.gather(np.array([2])).edge_index.shape == (2, 0)  # ions: no bonds
+
+
+def test_a_featurizer_error_costs_only_its_molecule(monkeypatch):
+    g = GraphFeaturizer()
+    real = g.atoms.many
+
+    def many(mols):  # the batched call fails as soon as the poisoned molecule is in it
+        if any(m.GetNumAtoms() == 2 for m in mols):
+            raise ValueError("poisoned")
+        return real(mols)
+
+    monkeypatch.setattr(g.atoms, "many", many)
+    table, (bad_rows, bad_smiles, reasons) = featurize_smiles([0, 1, 2], ["CCO", "CO", "C"], g)
+    assert table.column("row").to_pylist() == [0, 2] and bad_rows == [1]
+    assert bad_smiles == ["CO"] and reasons == ["featurization failed: ValueError: poisoned"]
+
+
+# charged, aromatic heterocycles, stereocentres (tetrahedral, double bond) and a salt
+ZOO = ["C[n+]1ccccc1", "c1ccc2[nH]ccc2c1", "Cn1cnc2c1c(=O)n(C)c(=O)n2C", "C[C@H](N)C(=O)O",
+       "F/C=C/Cl", "CC(=O)[O-].[Na+]", "[NH4+].[Cl-]", "O=S(=O)([O-])c1ccccc1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("atoms", ["rich", "rich_morgan", "morgan", "pyg"])
+def test_training_and_screening_see_identical_features(atoms):
+    """What the featurize stage stores and training reads back equals what screening builds
+    from the same molecules, batch for batch."""
+    g = GraphFeaturizer(atoms)
+    table, (bad, _, _) = featurize_smiles(range(len(ZOO)), ZOO, g)
+    assert bad == []
+    stored = PackedGraphs.from_table(table, g.atom_dim, g.bond_dim)
+    screened, failed = featurize_molecules([Chem.MolFromSmiles(s) for s in ZOO], g)
+    assert failed == []
+    order = np.array([5, 0, 7, 3])
+    a, b = stored.gather(order), screened.gather(order)
+    for name in ("x", "edge_index", "edge_attr", "batch"):
+        assert torch.equal(getattr(a, name), getattr(b, name)), name
+    # one molecule at a time gives the same as the batch
+    alone = [g(Chem.MolFromSmiles(ZOO[i])) for i in order]
+    assert np.array_equal(a.x.numpy(), np.concatenate([x for x, _, _ in alone]))
 
 
 @pytest.mark.parametrize("name", ["rich", "rich_env", "pyg"])
