@@ -3,8 +3,9 @@
     python jobs/profile_features.py --n 5000          # HIV molecules, randomised SMILES
 
 Molecules are parsed fresh for each featurizer (RDKit caches Crippen contributions on a
-molecule, so a second pass over the same objects would read the cache). Prints a Markdown table
-of µs per molecule and the ratio to parsing; docs/benchmarks.md quotes it.
+molecule, so a second pass over the same objects would read the cache). The last rows time the
+default student's network (folded, as screening runs it) on two of the featurizers. Prints a
+Markdown table of µs per molecule and the ratio to parsing; docs/benchmarks.md quotes it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,37 @@ def per_molecule_us(fn, smiles: list[str]) -> float:
     return 1e6 * (time.perf_counter() - started) / len(mols)
 
 
+def network_us(atoms: str, smiles: list[str], batch: int = 1024) -> float:
+    """The default-config student (untrained weights: the cost does not depend on them), folded
+    for screening, one model, over batches of `batch` molecules: µs per molecule."""
+    import numpy as np
+    import torch
+
+    from gallon.config import Config
+    from gallon.models import build_model
+    from gallon.screen.fused import FusedStudents
+
+    torch.set_num_threads(1)
+    featurizer, net = build_atom_featurizer(atoms), Config().student
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    model = build_model(
+        {"name": net.model, "in_dim": len(featurizer), "num_tasks": 1, "hidden": net.hidden,
+         "layers": net.layers, "pool": net.pool, "head_hidden": net.head_hidden,
+         "id_columns": featurizer.id_columns, "id_buckets": featurizer.id_buckets}
+    ).eval()  # fmt: skip
+    fused = FusedStudents([model])
+    inputs = []
+    for i in range(0, len(mols), batch):
+        part = mols[i : i + batch]
+        sizes = np.fromiter((m.GetNumAtoms() for m in part), dtype=np.int64)
+        member = torch.from_numpy(np.repeat(np.arange(len(part)), sizes))
+        inputs.append((torch.from_numpy(featurizer.many(part)), member, len(part)))
+    started = time.perf_counter()
+    for x, member, n in inputs:
+        fused(x, member, n)
+    return 1e6 * (time.perf_counter() - started) / len(mols)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=5000)
@@ -64,6 +96,10 @@ def main() -> int:
         )
     bonds = BondFeaturizer()
     rows.append(("bond features", per_molecule_us(lambda ms: [bonds(m) for m in ms], smiles)))
+    for name in ("rich_morgan", "morgan"):
+        rows.append(
+            (f"default student network on `{name}`, folded, fp32", network_us(name, smiles))
+        )
     print(f"{len(smiles)} HIV molecules, randomised SMILES, one thread\n")
     print("| step, per molecule | µs | × parse |\n|---|---|---|")
     for label, us in rows:

@@ -7,6 +7,9 @@ float rounding, ~1e-6):
 - the last per-atom Linear has no activation after it and mean/sum pooling are linear, so
   "Linear then pool" equals "pool then Linear": it moves after pooling and merges with the head,
   which leaves (layers - 1) per-atom matmuls instead of `layers`;
+- environment-id embeddings feed the first Linear with nothing in between, so each embedding
+  table is multiplied into that Linear once: the first layer then costs a table lookup for the
+  ids and a matmul over the dense columns only (none for `morgan` features alone);
 
 Atoms are processed in chunks and pooled sums accumulated, so activation memory stays bounded
 whatever the batch size. `dtype=torch.bfloat16` runs the per-atom matmuls in bfloat16 (≈5× faster
@@ -79,6 +82,18 @@ class FusedStudents(nn.Module):
         self.layers = [
             [(w.t().contiguous().to(dtype), b.to(dtype)) for w, b in f[:-1]] for f in folded
         ]
+        # per member: (id column offsets, embedding tables times the first Linear) or None
+        self.tables: list[tuple[torch.Tensor, torch.Tensor] | None] = []
+        for m, f, layers in zip(models, folded, self.layers):
+            embed = m.input.embed
+            if embed is None or not layers:  # no ids, or no per-atom layer to fold them into
+                self.tables.append(None)
+                continue
+            dense = m.input.dense
+            w = f[0][0]  # (out, dense + id_dim), float64
+            table = embed.weight.detach().double() @ w[:, dense:].t()  # (ids, out)
+            self.tables.append((m.input.offsets, table.float()))
+            layers[0] = (w[:, :dense].t().contiguous().to(dtype), layers[0][1])
         maps = [_readout_maps(m, f[-1]) for m, f in zip(models, folded)]
         self.a_mean, self.a_sum, self.c0, self.c1 = (
             torch.stack([mp[i] for mp in maps]).float() for i in range(4)
@@ -96,8 +111,19 @@ class FusedStudents(nn.Module):
 
     def _hidden(self, x: torch.Tensor, member: int) -> torch.Tensor:
         """(n, F) atom features → (n, D) one member's last hidden states."""
-        h = self.inputs[member](x).to(self.dtype)
-        for w, b in self.layers[member]:
+        layers, table = self.layers[member], self.tables[member]
+        if table is None:
+            h = self.inputs[member](x).to(self.dtype)
+        else:  # first layer: dense columns through the matmul, ids looked up in the table
+            offsets, weights = table
+            dense = layers[0][0].shape[0]
+            ids = x[:, dense:].long() + offsets
+            looked = nn.functional.embedding_bag(ids, weights, mode="sum").to(self.dtype)
+            w, b = layers[0]
+            first = torch.addmm(b, x[:, :dense].to(self.dtype), w) if dense else b
+            h = torch.relu(first + looked)
+            layers = layers[1:]
+        for w, b in layers:
             h = torch.relu(torch.addmm(b, h, w))
         return h.float()
 

@@ -61,3 +61,25 @@ def test_bf16_stays_close_and_bad_inputs_are_refused():
         FusedStudents([_student(2, "mean", 0), _student(3, "mean", 0)])
     with pytest.raises(TypeError):
         FusedStudents([GINE(in_dim=6, edge_dim=3, num_tasks=1)])
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_ids_only_features_fold_into_lookups(layers):
+    """`morgan` features alone (no dense column): the first layer becomes a table lookup."""
+    torch.manual_seed(0)
+    members = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        m = AtomMLP(in_dim=3, num_tasks=1, hidden=8, layers=layers, pool="mean_sum",
+                    id_columns=3, id_buckets=7, head_hidden=4)  # fmt: skip
+        m.input.embed.weight.data.normal_()
+        members.append(m.eval())
+    sizes = torch.tensor([2, 4, 1])
+    batch = torch.repeat_interleave(torch.arange(3), sizes)
+    x = torch.randint(0, 7, (7, 3)).float()
+    none = torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, 1)
+    with torch.no_grad():
+        want = torch.stack([m(x, *none, batch, 3)[0] for m in members])
+    fused = FusedStudents(members)
+    assert all(t is not None for t in fused.tables) == (layers > 1)
+    assert torch.allclose(fused(x, batch, 3), want, atol=1e-5)
