@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from rdkit import Chem
 
@@ -38,12 +39,19 @@ def test_rows_in_equal_rows_out_with_reasons_and_ensemble_spread(tiny_run):
     assert np.isclose(table["active"][0], each.mean())
 
 
-def test_gnn_teacher_scores_through_the_same_path(tiny_run):
+def test_gnn_teacher_scores_as_training_predicted(tiny_run):
+    """Screening featurises fresh molecules; training predicted from its stored features: the
+    same numbers (bonds included), in input order."""
     ctx = tiny_run()
     train_role(ROLES["gnn"], 0, ctx, fit_local)
     (member,) = load_model(ctx.out / "gnn")
-    table = Scorer([member]).score([None] * 3, ["CCO", "c1ccncc1", "C1CC"]).to_pydict()
-    assert np.allclose(table["active"][:2], member.predict(["CCO", "c1ccncc1"])[0][:, 0], atol=1e-6)
+    trained = pq.read_table(ctx.predictions_path("gnn", 0)).to_pydict()
+    mols = pq.read_table(ctx.out / "molecules.parquet").to_pydict()
+    smiles = dict(zip(mols["row"], mols["smiles"]))
+    rows = trained["row"][::-1]  # another order than training's
+    table = Scorer([member]).score([None] * len(rows), [smiles[r] for r in rows]).to_pydict()
+    want = [p[0] for p in trained["prediction"][::-1]]
+    assert np.allclose(table["active"], want, atol=1e-5, rtol=0)
     assert "active_std" not in table
     with pytest.raises(InputError, match="graph-free students only"):
         Scorer([member], precision="bf16")
@@ -96,3 +104,24 @@ def test_export_refuses_a_gnn(tiny_run, tmp_path):
     train_role(ROLES["gnn"], 0, ctx, fit_local)
     with pytest.raises(InputError, match="graph-free"):
         export_onnx(load_model(ctx.out / "gnn"), tmp_path / "export")
+
+
+def test_a_molecule_the_featurizer_rejects_is_an_error_row(tiny_run, monkeypatch):
+    ctx = tiny_run("logs")
+    train_role(ROLES["mlp"], 0, ctx, fit_local)
+    scorer = Scorer.from_path(ctx.out / "mlp")
+    real = scorer.featurizer.atoms.many
+
+    def many(mols):
+        if any(m.GetNumAtoms() == 7 for m in mols):  # phenol
+            raise RuntimeError("cannot type this atom")
+        return real(mols)
+
+    monkeypatch.setattr(scorer.featurizer.atoms, "many", many)
+    table = scorer.score([None] * 3, ["CCO", "c1ccccc1O", "CC(=O)O"]).to_pydict()
+    assert table["error"] == [
+        None,
+        "featurization failed: RuntimeError: cannot type this atom",
+        None,
+    ]
+    assert table["logs"][1] is None and None not in (table["logs"][0], table["logs"][2])
