@@ -137,7 +137,10 @@ class PackedGraphs:
         return packed
 
     def to_table(self, rows: Sequence[int]) -> pa.Table:
-        """The features table of these molecules (`FEATURE_COLUMNS`), `rows` their data rows."""
+        """The features table of these molecules (`FEATURE_COLUMNS`), `rows` their data rows.
+        Needs the bonds: the table always holds them."""
+        if not self.bonds:
+            raise ValueError("a features table holds bonds; pack the molecules with bonds=True")
         n_atoms = np.diff(self.atom_offsets)
         atom_dim = self.x.shape[1]
         n_edges = np.diff(self.edge_offsets)
