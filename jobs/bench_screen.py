@@ -71,6 +71,7 @@ def _steps(args, out: Path, full: tuple[str, int], sub: tuple[str, int]) -> dict
         "gnn1_2w": screen(sub, _one(gnn), "gnn1", 2),
     }
     for i, other in enumerate(args.also_student):  # another student (e.g. another featurizer)
+        steps[f"also{i}_1_2w"] = screen(full, _one(other), f"also{i}", 2)
         steps[f"also{i}_1_2w_subset"] = screen(sub, _one(other), f"also{i}_s", 2)
     chemprop = args.chemprop_model
     if chemprop is None and args.run is not None and CHEMPROP.exists():
@@ -104,6 +105,13 @@ def _ratios(results: dict) -> list[str]:
         ("student1_2w_subset", "gnn1_2w", "student / GNN teacher, subset (≥ 3)"),
         ("student1_2w_subset", "chemprop", "student / chemprop predict, subset (≥ 10)"),
     ]
+    for name in rate:  # other students, as the first
+        if name.startswith("also"):
+            full = not name.endswith("_subset")
+            pairs.append((name, "parse_2w" if full else "parse_2w_subset", f"{name} / parse-only"))
+            if not full:
+                pairs.append((name, "gnn1_2w", f"{name} / GNN teacher"))
+                pairs.append((name, "chemprop", f"{name} / chemprop predict"))
     for a, b, what in pairs:
         if a in rate and b in rate:
             lines.append(f"- {what}: {rate[a] / rate[b]:.2f}")
