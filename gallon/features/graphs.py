@@ -68,9 +68,8 @@ def featurize_molecules(mols: Sequence[Any], featurizer: GraphFeaturizer, bonds:
 
     try:
         return PackedGraphs.from_molecules(mols, featurizer, bonds), []
-    except Exception:
-        pass
-    good, failed = [], []
+    except Exception:  # some molecule fails: find which, one by one
+        good, failed = [], []
     for i, mol in enumerate(mols):
         try:
             PackedGraphs.from_molecules([mol], featurizer, bonds)
