@@ -30,8 +30,10 @@ $(STAMP): pyproject.toml Makefile
 run: setup
 	$(BIN)/python jobs/run_all.py --config jobs/configs/quickstart.yaml $(ARGS)
 
+# two workers (tests/conftest.py says how files are shared out): the suite waits on Ray and
+# subprocesses about a quarter of the time on one
 test: setup
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n 2 tests
 
 test-unit: setup
 	$(BIN)/python -m pytest -q tests/unit

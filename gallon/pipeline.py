@@ -24,6 +24,7 @@ from gallon.io import write_json, write_table, write_text
 from gallon.lm.stage import EXPLANATIONS
 from gallon.progress import RunProgress, run_steps
 from gallon.report.markdown import write_report
+from gallon.roles import own_student_features, transfer_size
 from gallon.storage import Storage
 from gallon.train.stage import RunContext
 
@@ -96,16 +97,13 @@ def _prepare(
     if diverted:
         logger.info("Ray's, vLLM's and the workers' own output: %s", out / "ray.log")
     f, info = cfg.features, prepared.info
+    sizes = (f.batch_size, f.concurrency, f.in_driver_below)
     with shown.step("features"):
-        features = featurize(out / "molecules.parquet", out, f.atoms, f.batch_size, f.concurrency)
+        features = featurize(out / "molecules.parquet", out, f.atoms, *sizes)
         student_features = None
-        if f.student_atoms not in (None, f.atoms):  # the graph-free models' own featurisation
+        if own_student_features(cfg):  # the graph-free models' own featurisation
             student_features = featurize(
-                out / "molecules.parquet",
-                out / "student_features",
-                f.student_atoms,
-                f.batch_size,
-                f.concurrency,
+                out / "molecules.parquet", out / "student_features", f.student_atoms, *sizes
             )
     errors, sections = [prepared.errors, features.errors], []
     if student_features is not None:
@@ -127,8 +125,6 @@ def _prepare(
     all_errors = pa.concat_tables(errors)
     write_table(all_errors, out / "errors.parquet")
     ctx = RunContext(cfg, out, info, features, prepared.splits, student_features)
-    from gallon.roles import transfer_size
-
     if transfer_size(cfg):  # a GNN-only run (a teacher benchmark) has no use for one
         with shown.step("transfer set"):
             ctx.transfer = _transfer_set(cfg, prepared, out)
@@ -158,6 +154,7 @@ def _transfer_set(cfg: Config, prepared: Prepared, out: Path):
         f.batch_size,
         f.concurrency,
         near,
+        f.in_driver_below,
     )
 
 

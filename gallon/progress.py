@@ -175,12 +175,12 @@ class RunProgress:
 
 def run_steps(cfg, n_molecules: int, n_train: int) -> list[Step]:
     """The steps `run_all` will take for `cfg`, in order, with their sizes."""
-    f = cfg.features
-    twice = f.student_atoms not in (None, f.atoms)  # the graph-free models' own featurisation
+    from gallon.roles import ordered, own_student_features, transfer_size
+
+    twice = own_student_features(cfg)  # the graph-free models' own featurisation
     steps = [Step("features", "features", n_molecules * (2 if twice else 1))]
     if "lm" in cfg.run.roles:
         steps.append(Step("explanations", "explain", n_molecules))
-    from gallon.roles import ordered, transfer_size
 
     transfer = transfer_size(cfg)
     if transfer:

@@ -33,3 +33,17 @@ def transfer_size(cfg) -> int:
         return 0
     pupils = any(r.teachers(cfg).get("gnn", 0) > 0 for r in ordered(cfg.run.roles))
     return cfg.distill.transfer if pupils else 0
+
+
+def own_student_features(cfg) -> bool:
+    """Whether this run featurises the graph-free models separately: `features.student_atoms`
+    differs from `features.atoms` and a role in `run.roles` trains a model that ignores bonds
+    (a GNN-only teacher benchmark has no use for them)."""
+    from gallon.config.schema import NetConfig
+    from gallon.models import MODELS
+
+    f = cfg.features
+    if f.student_atoms in (None, f.atoms):
+        return False
+    nets = [r.net(cfg) for r in ordered(cfg.run.roles)]  # the LM's config is not a NetConfig
+    return any(not MODELS[n.model].uses_bonds for n in nets if isinstance(n, NetConfig))

@@ -128,3 +128,26 @@ def tiny_encoder(tmp_path_factory) -> Path:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.build_tiny_encoder(tmp_path_factory.mktemp("encoder") / "bert")
+
+
+# `make test` runs the suite on two pytest-xdist workers (`-n 2`): most tests wait on Ray and
+# subprocesses about a quarter of the time. Each test file goes to one worker as a whole (its
+# module fixtures are made once), and the files that share the smoke run (`bbbp_smoke`) go
+# together, first (the longest share), so it is made once. (xdist's own `loadgroup` cannot do
+# this under pytest 9.)
+SHARED_SCOPES = {"test_run_all.py": "smoke run", "test_job_submit.py": "smoke run"}
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: Path(item.nodeid.split("::", 1)[0]).name not in SHARED_SCOPES)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return SHARED_SCOPES.get(Path(path).name, path)
+
+    return ByFile(config, log)

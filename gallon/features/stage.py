@@ -1,7 +1,9 @@
 """Stage `featurize`: molecules.parquet → features/ (Parquet shards) via Ray Data `map_batches`.
 
 Actors build the featurizer once and turn batches of (row, smiles) into graph arrays; molecules
-that fail become error rows (stage 'featurize'), never a failed batch.
+that fail become error rows (stage 'featurize'), never a failed batch. Inputs smaller than
+`in_driver_below` molecules run the same batches in the driver instead: Ray Data's start-up
+(actors, three passes) costs about 6 s on 2 cores, more than featurising a few thousand molecules.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pyarrow.compute as pc
 
 from gallon.errors import ERROR_SCHEMA, error_rows
 from gallon.features.graphs import FEATURE_COLUMNS, GraphFeaturizer, featurize_smiles
-from gallon.io import read_table, write_json
+from gallon.io import read_table, write_json, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -78,33 +80,28 @@ def _keep(failed: bool):
 
 
 def featurize(
-    molecules_path: Path, out: Path, atoms: str, batch_size: int, concurrency: int
+    molecules_path: Path,
+    out: Path,
+    atoms: str,
+    batch_size: int,
+    concurrency: int,
+    in_driver_below: int = 0,
 ) -> FeatureSet:
-    """Featurise every molecule on Ray Data.
+    """Featurise every molecule: on Ray Data, or in this process when there are fewer than
+    `in_driver_below` (the same batches and function; the features are identical).
 
     Writes out/features/ (Parquet shards, `FEATURE_COLUMNS`) and out/features.json (the feature
     spec: featurizer parameters and dimensions); returns the failures as an errors table.
     """
-    import ray
-
     molecules = read_table(molecules_path, ("row", "smiles")).select(["row", "smiles"])
     spec = GraphFeaturizer(atoms).spec()
-    ds = (
-        ray.data.from_arrow(molecules)
-        .map_batches(
-            FeaturizeBatch,
-            fn_constructor_kwargs={"atoms": spec["atoms"]},
-            batch_size=batch_size,
-            batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=concurrency),
-        )
-        .materialize()
-    )
     path = out / "features"
     if path.exists():  # never mix shards of an earlier attempt into this one
         shutil.rmtree(path)
-    ds.map_batches(_keep(False), batch_format="pyarrow").write_parquet(str(path))
-    failed = ds.map_batches(_keep(True), batch_format="pyarrow").take_all()
+    if molecules.num_rows < in_driver_below:
+        failed = _in_driver(molecules, spec["atoms"], batch_size, path)
+    else:
+        failed = _on_ray_data(molecules, spec["atoms"], batch_size, concurrency, path)
     errors = error_rows(
         [r["row"] for r in failed],
         [r["smiles"] for r in failed],
@@ -115,3 +112,36 @@ def featurize(
     if len(errors):
         logger.warning("featurize: %d molecules failed (see errors.parquet)", len(errors))
     return FeatureSet(path, spec, errors)
+
+
+def _in_driver(molecules: pa.Table, atoms: dict[str, Any], batch_size: int, path: Path) -> list:
+    """`FeaturizeBatch` over batches of `batch_size` here; writes the features as one shard and
+    returns the failed rows (row, smiles, error)."""
+    udf = FeaturizeBatch(atoms)
+    parts = [udf(molecules.slice(i, batch_size)) for i in range(0, molecules.num_rows, batch_size)]
+    table = pa.concat_tables(parts) if parts else udf(molecules)
+    path.mkdir(parents=True)
+    write_table(_keep(False)(table), path / "part-00000.parquet")
+    return _keep(True)(table).to_pylist()
+
+
+def _on_ray_data(
+    molecules: pa.Table, atoms: dict[str, Any], batch_size: int, concurrency: int, path: Path
+) -> list:
+    """`FeaturizeBatch` on a pool of `concurrency` Ray Data actors; writes the features as
+    Parquet shards and returns the failed rows (row, smiles, error)."""
+    import ray
+
+    ds = (
+        ray.data.from_arrow(molecules)
+        .map_batches(
+            FeaturizeBatch,
+            fn_constructor_kwargs={"atoms": atoms},
+            batch_size=batch_size,
+            batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(size=concurrency),
+        )
+        .materialize()
+    )
+    ds.map_batches(_keep(False), batch_format="pyarrow").write_parquet(str(path))
+    return ds.map_batches(_keep(True), batch_format="pyarrow").take_all()

@@ -46,6 +46,7 @@ def prepare_transfer(
     batch_size: int,
     concurrency: int,
     near: list[str] | None = None,
+    in_driver_below: int = 0,
 ) -> TransferSet:
     """Choose the transfer molecules (leak-free, see gallon.data.transfer; nearest to `near`,
     the training molecules, when given) and featurise them."""
@@ -55,7 +56,9 @@ def prepare_transfer(
     folder = out / FOLDER
     table = pa.table({"row": pa.array(np.arange(len(pool)), pa.int64()), "smiles": pool})
     write_table(table, folder / "molecules.parquet")
-    result = featurize(folder / "molecules.parquet", folder, atoms, batch_size, concurrency)
+    result = featurize(
+        folder / "molecules.parquet", folder, atoms, batch_size, concurrency, in_driver_below
+    )
     logger.info(
         "transfer set: %d unlabelled molecules (%d failed featurisation)",
         len(pool),

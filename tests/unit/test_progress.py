@@ -4,7 +4,7 @@ import io
 
 from gallon.config import load_config
 from gallon.progress import RunProgress, Step, run_steps
-from gallon.roles import transfer_size
+from gallon.roles import own_student_features, transfer_size
 
 
 def test_steps_follow_the_config():
@@ -55,3 +55,15 @@ def test_off_a_terminal_one_line_per_finished_step():
     with quiet.step("features"):
         pass
     assert silent.getvalue() == ""
+
+
+def test_graph_free_features_are_made_only_for_a_graph_free_role():
+    teacher_only = run_steps(load_config([], ["run.roles=[lm,gnn]"]), 10, 8)
+    with_student = run_steps(load_config([], ["run.roles=[gnn,student]"]), 10, 8)
+    assert teacher_only[0].items == 10  # the GNN's features only
+    assert with_student[0].items == 20  # and the student's own (rich_morgan)
+    assert not own_student_features(load_config([], ["run.roles=[gnn]"]))
+    assert own_student_features(load_config([], ["run.roles=[mlp]"]))
+    assert not own_student_features(
+        load_config([], ["run.roles=[mlp]", "features.student_atoms=rich"])
+    )
