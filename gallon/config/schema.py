@@ -83,8 +83,9 @@ class FeaturesConfig:
     atoms: str = "rich"
     """Atom featurizer of the graph networks: rich (one-hot atom features plus Crippen/TPSA
     contributions), morgan (per-atom Morgan environment ids at radius 0-2, embedded by the
-    model), rich_morgan (both), rich_env (rich plus folded environment bits) or pyg (PyG's 9
-    integer features, as the GALLON reference code)."""
+    model), rich_morgan (both), lean_morgan (rich_morgan without the Crippen/TPSA
+    contributions), rich_env (rich plus folded environment bits) or pyg (PyG's 9 integer
+    features, as the GALLON reference code)."""
     student_atoms: str | None = "rich_morgan"
     """Atom featurizer of the graph-free models (plain MLP and students; what screening
     computes); null: the same as atoms. Default rich_morgan: the rich features plus each atom's

@@ -91,7 +91,7 @@ ZOO = ["C[n+]1ccccc1", "c1ccc2[nH]ccc2c1", "Cn1cnc2c1c(=O)n(C)c(=O)n2C", "C[C@H]
        "F/C=C/Cl", "CC(=O)[O-].[Na+]", "[NH4+].[Cl-]", "O=S(=O)([O-])c1ccccc1"]  # fmt: skip
 
 
-@pytest.mark.parametrize("atoms", ["rich", "rich_morgan", "morgan", "pyg"])
+@pytest.mark.parametrize("atoms", ["rich", "rich_morgan", "lean_morgan", "morgan", "pyg"])
 def test_training_and_screening_see_identical_features(atoms):
     """What the featurize stage stores and training reads back equals what screening builds
     from the same molecules, batch for batch."""
