@@ -4,7 +4,7 @@
 
 Molecules are parsed fresh for each featurizer (RDKit caches Crippen contributions on a
 molecule, so a second pass over the same objects would read the cache). The last rows time the
-default student's network (folded, as screening runs it) on two of the featurizers. Prints a
+default student's network (folded, as screening runs it) on three of the featurizers. Prints a
 Markdown table of µs per molecule and the ratio to parsing; docs/benchmarks.md quotes it.
 """
 
@@ -96,7 +96,7 @@ def main() -> int:
         )
     bonds = BondFeaturizer()
     rows.append(("bond features", per_molecule_us(lambda ms: [bonds(m) for m in ms], smiles)))
-    for name in ("rich_morgan", "morgan"):
+    for name in ("rich_morgan", "lean_morgan", "morgan"):
         rows.append(
             (f"default student network on `{name}`, folded, fp32", network_us(name, smiles))
         )
