@@ -61,7 +61,7 @@ def test_graph_free_features_are_made_only_for_a_graph_free_role():
     teacher_only = run_steps(load_config([], ["run.roles=[lm,gnn]"]), 10, 8)
     with_student = run_steps(load_config([], ["run.roles=[gnn,student]"]), 10, 8)
     assert teacher_only[0].items == 10  # the GNN's features only
-    assert with_student[0].items == 20  # and the student's own (rich_morgan)
+    assert with_student[0].items == 20  # and the student's own (lean_morgan)
     assert not own_student_features(load_config([], ["run.roles=[gnn]"]))
     assert own_student_features(load_config([], ["run.roles=[mlp]"]))
     assert not own_student_features(
