@@ -258,8 +258,9 @@ ATOM_FEATURIZERS: dict[str, Callable[..., AtomFeaturizer]] = {
     "morgan": _environments,
     "rich_morgan": functools.partial(_environments, dense="rich"),
     # rich_morgan without the Crippen logP/MR and TPSA contributions, RDKit's costliest part
-    # (SMARTS typing: about 1.2 parses per molecule); the environment ids carry the same
-    # first-shell typing, so the student may learn it from them
+    # (SMARTS typing: about 1.2 parses per molecule); the environment ids describe the shells
+    # those types are read from, so the student may learn them (ties on validation,
+    # docs/benchmarks.md)
     "lean_morgan": functools.partial(_environments, dense={"name": "rich", "contributions": False}),
 }
 
