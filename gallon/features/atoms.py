@@ -262,6 +262,11 @@ ATOM_FEATURIZERS: dict[str, Callable[..., AtomFeaturizer]] = {
     # those types are read from, so the student may learn them (ties on validation,
     # docs/benchmarks.md)
     "lean_morgan": functools.partial(_environments, dense={"name": "rich", "contributions": False}),
+    # lean_morgan plus the dense columns' means over neighbours at one and two hops
+    # (`EnvironmentFeaturizer.hops`): continuous neighbourhood features for unseen environments
+    "lean_morgan_hops": functools.partial(
+        _environments, dense={"name": "rich", "contributions": False}, hops=2
+    ),
 }
 
 

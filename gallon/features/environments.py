@@ -6,8 +6,14 @@ radius-0 identifier hashes the atom's own invariants (element, degree, hydrogens
 membership, chirality), radius 1 adds its bonded neighbours, radius 2 their neighbours: the
 neighbourhood a message-passing network would see, handed to the graph-free student per atom.
 
-Output (n_atoms, dense + R + 1) float32: an optional dense featurizer's columns first, then R + 1
-integer columns, identifier mod (buckets − 1) (the last bucket marks "no environment at this
+With `hops` = K > 0 the dense columns are followed by their mean over each atom's bonded
+neighbours, applied K times (P·x, P²·x with P = D⁻¹A, from RDKit's adjacency matrix): continuous
+neighbourhood features that, unlike the ids, also say something about environments never seen in
+training. A fixed operator computed in the featurizer, as SIGN/SGC precompute theirs; the model
+still sees no bonds.
+
+Output (n_atoms, dense·(K + 1) + R + 1) float32: an optional dense featurizer's columns (and
+their neighbour means) first, then R + 1 integer columns, identifier mod (buckets − 1) (the last bucket marks "no environment at this
 radius", e.g. an isolated ion). Models embed the id columns (`gallon.models.common.AtomInput`);
 ids below 2**24 are exact in float32.
 """
@@ -20,23 +26,31 @@ from typing import Any
 import numpy as np
 from rdkit import Chem
 from rdkit.Chem import rdFingerprintGenerator
+from scipy import sparse
 
 
 class EnvironmentFeaturizer:
     name = "morgan"
 
-    def __init__(self, radius: int = 2, buckets: int = 2048, dense: Any = None) -> None:
+    def __init__(
+        self, radius: int = 2, buckets: int = 2048, dense: Any = None, hops: int = 0
+    ) -> None:
         from gallon.features.atoms import build_atom_featurizer
 
         if not 0 <= radius <= 4 or not 2 <= buckets <= 2**24:
             raise ValueError("morgan features need 0 <= radius <= 4 and 2 <= buckets <= 2**24")
+        if hops and not dense or not 0 <= hops <= 4:
+            raise ValueError("morgan features: hops (0-4) average dense columns; give `dense`")
         self._params = {"radius": radius, "buckets": buckets, "dense": dense}
+        if hops:  # absent from specs without it, so that stored specs stay valid
+            self._params["hops"] = hops
+        self._hops = hops
         self._dense = build_atom_featurizer(dense) if dense else None
         self._generator = rdFingerprintGenerator.GetMorganGenerator(
             radius=radius, includeRedundantEnvironments=True, includeChirality=True
         )
         self.id_columns, self.id_buckets = radius + 1, buckets
-        self._dense_dim = len(self._dense) if self._dense is not None else 0
+        self._dense_dim = len(self._dense) * (hops + 1) if self._dense is not None else 0
 
     def __len__(self) -> int:
         return self._dense_dim + self.id_columns
@@ -69,4 +83,28 @@ class EnvironmentFeaturizer:
         ids = np.concatenate([self.ids(m) for m in mols]).astype(np.float32)
         if self._dense is None:
             return ids
-        return np.concatenate([self._dense.many(mols), ids], axis=1)
+        dense = self._dense.many(mols)
+        if self._hops:
+            dense = neighbour_means(mols, dense, self._hops)
+        return np.concatenate([dense, ids], axis=1)
+
+
+def neighbour_means(mols: Sequence[Chem.Mol], x: np.ndarray, hops: int) -> np.ndarray:
+    """(total atoms, D) per-atom features of `mols` stacked → (total atoms, D·(hops + 1)):
+    x, P·x, …, P^hops·x, with P the row-normalised adjacency of each molecule (one sparse
+    block-diagonal matrix for the batch; an atom without neighbours averages to zero)."""
+    rows, cols, start = [], [], 0
+    for mol in mols:
+        i, j = np.nonzero(Chem.GetAdjacencyMatrix(mol))
+        rows.append(i + start)
+        cols.append(j + start)
+        start += mol.GetNumAtoms()
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    degree = np.bincount(r, minlength=start).clip(min=1)
+    p = sparse.csr_matrix(
+        ((1.0 / degree[r]).astype(np.float32), (r, c)), shape=(start, start), dtype=np.float32
+    )
+    out = [x]
+    for _ in range(hops):
+        out.append(np.asarray(p @ out[-1], dtype=np.float32))
+    return np.concatenate(out, axis=1)

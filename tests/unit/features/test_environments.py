@@ -35,6 +35,26 @@ def test_dense_part_comes_first_and_spec_round_trips():
     assert g.spec() == f.spec() and np.array_equal(g(mol), x)
 
 
+def test_neighbour_means_average_bonded_atoms_per_molecule():
+    f = build_atom_featurizer("lean_morgan_hops")
+    lean = build_atom_featurizer("lean_morgan")
+    mols = [Chem.MolFromSmiles(s) for s in MOLS]
+    x, base = f.many(mols), lean.many(mols)
+    d = len(lean) - lean.id_columns
+    assert x.shape == (len(base), 3 * d + 3)
+    assert np.array_equal(x[:, :d], base[:, :d]) and np.array_equal(x[:, -3:], base[:, -3:])
+    # alanine C[C@H](N)C(=O)O: atom 1 (the stereocentre) is bonded to atoms 0, 2 and 3
+    ala = lean.many([mols[2]])[:, :d]
+    one = f.many([mols[2]])[:, d : 2 * d]
+    assert np.allclose(one[1], ala[[0, 2, 3]].mean(0))
+    # two hops: atom 0's only neighbour is atom 1, so P²x[0] = P x[1]
+    assert np.allclose(f.many([mols[2]])[0, 2 * d : 3 * d], one[1])
+    # molecule by molecule in a batch: no averaging across molecules; isolated Na+ and O get 0
+    assert np.array_equal(x, np.concatenate([f(m) for m in mols]))
+    assert not x[-1, d:-3].any()
+    assert build_atom_featurizer(f.spec()).spec() == f.spec()
+
+
 def test_atom_input_embeds_ids_and_starts_at_zero():
     layer = AtomInput(in_dim=5, id_columns=3, id_buckets=8, id_dim=4)
     x = torch.tensor([[0.5, -1.0, 1.0, 2.0, 7.0]])
