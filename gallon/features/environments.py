@@ -14,8 +14,8 @@ still sees no bonds.
 
 Output (n_atoms, dense·(K + 1) + R + 1) float32: an optional dense featurizer's columns (and
 their neighbour means) first, then R + 1 integer columns, identifier mod (buckets − 1) (the
-last bucket marks "no environment at this radius", e.g. an isolated ion). Models embed the id columns (`gallon.models.common.AtomInput`);
-ids below 2**24 are exact in float32.
+last bucket marks "no environment at this radius", e.g. an isolated ion). Models embed the id
+columns (`gallon.models.common.AtomInput`); ids below 2**24 are exact in float32.
 """
 
 from __future__ import annotations
