@@ -123,7 +123,7 @@ def smoke_args(tiny_encoder, tmp_path_factory) -> list[str]:
 
 @pytest.fixture(scope="session")
 def bbbp_smoke(smoke_args, tmp_path_factory) -> Path:
-    """The whole pipeline on a BBBP subset (2 seeds); the GNN trains with 2 DDP workers."""
+    """The whole pipeline on a BBBP subset (seed 0); the GNN trains with 2 DDP workers."""
     out = tmp_path_factory.mktemp("bbbp") / "run"
     proc = run_ok("run_all.py", *smoke_args, "--set", "gnn.train.num_workers=2", "--out", str(out))
     (out.parent / "terminal.txt").write_text(proc.stdout + proc.stderr)  # what the user saw

@@ -56,3 +56,25 @@ def test_identical_inputs_reuse_the_trained_model(tiny_run, tmp_path):
     calls = []
     train_role(ROLES["gnn"], 0, changed, lambda *a: calls.append(1) or fit_local(*a))
     assert calls == [1]
+
+
+def test_each_seed_distils_from_the_teacher_of_the_same_seed(tiny_run):
+    """Seed s of the student reads seed s of its teacher: the outputs a worker loads for
+    graph i are that teacher's predictions for row i (the smoke runs train one seed)."""
+    from gallon.train.stage import graph_spec
+    from gallon.train.tasks import get_task
+
+    ctx = tiny_run("logs")
+    for seed in (0, 1):
+        train_role(ROLES["gnn"], seed, ctx, fit_local)
+    for seed in (0, 1):
+        spec = graph_spec(ROLES["student"], ctx, seed)
+        assert spec["seed"] == seed
+        assert spec["data"]["teachers"] == {"gnn": str(ctx.predictions_path("gnn", seed))}
+        teacher = pq.read_table(ctx.predictions_path("gnn", seed)).to_pydict()
+        want = dict(zip(teacher["row"], teacher["output"]))
+        data = get_task("graph").load(spec)  # what the worker loads
+        expected = np.asarray([want[int(r)] for r in data.rows])
+        assert np.allclose(data.per_molecule["t_gnn_out"].numpy(), expected)
+    first, second = (pq.read_table(ctx.predictions_path("gnn", s)) for s in (0, 1))
+    assert first.column("output").to_pylist() != second.column("output").to_pylist()
