@@ -39,7 +39,7 @@ class EnvironmentFeaturizer:
 
         if not 0 <= radius <= 4 or not 2 <= buckets <= 2**24:
             raise ValueError("morgan features need 0 <= radius <= 4 and 2 <= buckets <= 2**24")
-        if hops and not dense or not 0 <= hops <= 4:
+        if not 0 <= hops <= 4 or (hops and not dense):
             raise ValueError("morgan features: hops (0-4) average dense columns; give `dense`")
         self._params = {"radius": radius, "buckets": buckets, "dense": dense}
         if hops:  # absent from specs without it, so that stored specs stay valid
