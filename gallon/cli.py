@@ -165,6 +165,12 @@ def divert_output(path: Path) -> Callable[[], None]:
         global _TERMINAL
         if _TERMINAL is None:
             return
+        # Ray relays the workers' lines asynchronously, so a worker's last words (a traceback
+        # from its exit) can arrive after the job is done: stop the local Ray this job started
+        # while its output still goes to the file.
+        ray = sys.modules.get("ray")
+        if ray is not None and ray.is_initialized():
+            ray.shutdown()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         os.dup2(saved[0], 1)
