@@ -96,7 +96,7 @@ def main() -> int:
         )
     bonds = BondFeaturizer()
     rows.append(("bond features", per_molecule_us(lambda ms: [bonds(m) for m in ms], smiles)))
-    for name in ("rich_morgan", "lean_morgan", "morgan"):
+    for name in ("lean_morgan_hops", "lean_morgan", "rich_morgan", "morgan"):
         rows.append(
             (f"default student network on `{name}`, folded, fp32", network_us(name, smiles))
         )

@@ -86,13 +86,15 @@ class FeaturesConfig:
     model), rich_morgan (both), lean_morgan (rich_morgan without the Crippen/TPSA
     contributions), rich_env (rich plus folded environment bits) or pyg (PyG's 9 integer
     features, as the GALLON reference code)."""
-    student_atoms: str | None = "lean_morgan"
+    student_atoms: str | None = "lean_morgan_hops"
     """Atom featurizer of the graph-free models (plain MLP and students; what screening
-    computes); null: the same as atoms. Default lean_morgan: the rich one-hot features plus each
-    atom's Morgan environment ids at radius 0-2, the neighbourhood a bond-free model cannot see
-    otherwise (Lipophilicity validation 0.713 vs 0.791 RMSE with rich), without the Crippen/TPSA
+    computes); null: the same as atoms. Default lean_morgan_hops: the rich one-hot features,
+    their means over bonded neighbours at one and two hops, and each atom's Morgan environment
+    ids at radius 0-2: the neighbourhood a bond-free model cannot see otherwise (Lipophilicity
+    validation 0.713 vs 0.791 RMSE for ids vs rich alone; the neighbour means 0.683 vs 0.699
+    without them, a gap beyond the seeds' spread, ties elsewhere). Without the Crippen/TPSA
     contributions, which cost 1.2 parses per molecule and did not help the student on
-    validation (ESOL 0.860 vs 0.879, Lipophilicity 0.699 vs 0.693: ties; docs/benchmarks.md)."""
+    validation (ESOL 0.860 vs 0.879, Lipophilicity 0.699 vs 0.693: ties). docs/benchmarks.md."""
     batch_size: int = 256
     """Molecules per Ray Data batch."""
     concurrency: int = 2
