@@ -1,9 +1,11 @@
 """Ablations of GALLON in one command: which teacher and which modality adds how much.
 
     python jobs/ablate.py --dataset bbbp --seeds 0,1,2 --out runs/ablate-bbbp [--with-image]
+    python jobs/ablate.py --dataset esol --out runs/ablate-esol-lm --lm-only   # part 2 only
 
 1. student distilled from {none (= plain MLP), GNN, LM, GNN+LM};
-2. LM teacher on the SMILES line only vs SMILES + explanation;
+2. LM teacher on the SMILES line only vs SMILES + explanation vs SMILES + RDKit's facts
+   (`explain.backend: rdkit`, not an LLM: the control for "any text about chemistry");
 3. explanation inputs {SMILES, + bond list, + image (only with --with-image: the model must be a
    vision-language model)}: LM teacher and two-teacher student per variant.
 Every variant is a run_all run in <out>/<variant>; identical models are reused across variants.
@@ -44,11 +46,19 @@ def main() -> int:
     p.add_argument("--config", action="append", default=[])
     p.add_argument("--set", action="append", default=[], dest="overrides")
     p.add_argument("--with-image", action="store_true", help="also the diagram (VLMs only)")
+    p.add_argument(
+        "--lm-only",
+        action="store_true",
+        help="only the LM teacher's input rows (no students, no bond-list variant)",
+    )
     args = p.parse_args()
     base = ["--dataset", args.dataset, "--seeds", args.seeds]
     base += [f"--config={c}" for c in args.config] + [f"--set={o}" for o in args.overrides]
 
-    full = _run(args.out, "smiles", base, f"run.roles={ALL_STUDENTS}", "explain.bonds=false")
+    lm_only = args.lm_only
+    roles = "[lm]" if lm_only else "[lm,gnn,student]"
+    full = _run(args.out, "smiles", base, f"run.roles={'[lm]' if lm_only else ALL_STUDENTS}",
+                "explain.bonds=false")  # fmt: skip
     metric = full["metric"]
     rows = [
         f"Dataset {full['dataset']}, test {metric}, mean ± std over seeds {args.seeds}.",
@@ -56,53 +66,59 @@ def main() -> int:
         "| ablation | variant | LM teacher | student (GNN+LM) | other |",
         "|---|---|---|---|---|",
     ]
-    for role, label in (
-        ("mlp", "none (plain MLP)"),
-        ("student_gnn", "GNN"),
-        ("student_lm", "LM"),
-        ("student", "GNN + LM"),
+    student = (lambda m: "not run") if lm_only else (lambda m: _cell(m, "student"))
+    if not lm_only:
+        for role, label in (
+            ("mlp", "none (plain MLP)"),
+            ("student_gnn", "GNN"),
+            ("student_lm", "LM"),
+            ("student", "GNN + LM"),
+        ):
+            rows.append(f"| student distilled from | {label} | | | {_cell(full, role)} |")
+    smiles_only = _run(args.out, "lm_smiles_only", base, f"run.roles={roles}",
+                       "explain.bonds=false", "lm.text=smiles")  # fmt: skip
+    # RDKit's facts in place of the LLM's text: separates "text about chemistry helps the LM
+    # teacher" from "this LLM knows chemistry" (explain.backend rdkit is not an LLM)
+    facts = _run(args.out, "rdkit_facts", base, f"run.roles={roles}", "explain.backend=rdkit")
+    for m, label in (
+        (smiles_only, "SMILES line only"),
+        (full, "SMILES + LLM explanation"),
+        (facts, "SMILES + RDKit facts (not an LLM)"),
     ):
-        rows.append(f"| student distilled from | {label} | | | {_cell(full, role)} |")
-    smiles_only = _run(
-        args.out,
-        "lm_smiles_only",
-        base,
-        "run.roles=[lm,gnn,student]",
-        "explain.bonds=false",
-        "lm.text=smiles",
-    )
-    for m, label in ((smiles_only, "SMILES line only"), (full, "SMILES + explanation")):
-        rows.append(f"| LM teacher input | {label} | {_cell(m, 'lm')} | {_cell(m, 'student')} | |")
-    variants = [("explanation: SMILES", full)]
-    variants.append(
-        (
-            "explanation: + bond list",
-            _run(args.out, "bonds", base, "run.roles=[lm,gnn,student]", "explain.bonds=true"),
-        )
-    )
-    if args.with_image:
+        rows.append(f"| LM teacher input | {label} | {_cell(m, 'lm')} | {student(m)} | |")
+    if lm_only:
+        rows.append("| explanation inputs | + bond list, + image | not run | not run | --lm-only |")
+    else:
+        variants = [("explanation: SMILES", full)]
         variants.append(
             (
-                "explanation: + image",
-                _run(
-                    args.out,
-                    "image",
-                    base,
-                    "run.roles=[lm,gnn,student]",
-                    "explain.bonds=true",
-                    "explain.image=true",
-                ),
+                "explanation: + bond list",
+                _run(args.out, "bonds", base, f"run.roles={roles}", "explain.bonds=true"),
             )
         )
-    for label, m in variants:
-        rows.append(
-            f"| explanation inputs | {label} | {_cell(m, 'lm')} | {_cell(m, 'student')} | |"
-        )
-    if not args.with_image:
-        rows.append(
-            "| explanation inputs | + image | not run | not run | needs a vision-language "
-            "model (--with-image) |"
-        )
+        if args.with_image:
+            variants.append(
+                (
+                    "explanation: + image",
+                    _run(
+                        args.out,
+                        "image",
+                        base,
+                        f"run.roles={roles}",
+                        "explain.bonds=true",
+                        "explain.image=true",
+                    ),
+                )
+            )
+        for label, m in variants:
+            rows.append(
+                f"| explanation inputs | {label} | {_cell(m, 'lm')} | {_cell(m, 'student')} | |"
+            )
+        if not args.with_image:
+            rows.append(
+                "| explanation inputs | + image | not run | not run | needs a vision-language "
+                "model (--with-image) |"
+            )
     text = "\n".join(rows) + "\n"
     (args.out / "ablation.md").write_text(text)
     print(text)
