@@ -56,9 +56,9 @@ def main() -> int:
     base += [f"--config={c}" for c in args.config] + [f"--set={o}" for o in args.overrides]
 
     lm_only = args.lm_only
-    roles = "[lm]" if lm_only else "[lm,gnn,student]"
-    full = _run(args.out, "smiles", base, f"run.roles={'[lm]' if lm_only else ALL_STUDENTS}",
-                "explain.bonds=false")  # fmt: skip
+    roles = "[lm]" if lm_only else "[lm,gnn,student]"  # of every variant but the first
+    full_roles = "[lm]" if lm_only else ALL_STUDENTS
+    full = _run(args.out, "smiles", base, f"run.roles={full_roles}", "explain.bonds=false")
     metric = full["metric"]
     rows = [
         f"Dataset {full['dataset']}, test {metric}, mean ± std over seeds {args.seeds}.",
@@ -75,8 +75,10 @@ def main() -> int:
             ("student", "GNN + LM"),
         ):
             rows.append(f"| student distilled from | {label} | | | {_cell(full, role)} |")
-    smiles_only = _run(args.out, "lm_smiles_only", base, f"run.roles={roles}",
-                       "explain.bonds=false", "lm.text=smiles")  # fmt: skip
+    smiles_only = _run(
+        args.out, "lm_smiles_only", base, f"run.roles={roles}", "explain.bonds=false",
+        "lm.text=smiles",
+    )  # fmt: skip
     # RDKit's facts in place of the LLM's text: separates "text about chemistry helps the LM
     # teacher" from "this LLM knows chemistry" (explain.backend rdkit is not an LLM)
     facts = _run(args.out, "rdkit_facts", base, f"run.roles={roles}", "explain.backend=rdkit")
