@@ -189,7 +189,8 @@ def run_steps(cfg, n_molecules: int, n_train: int) -> list[Step]:
     for seed in cfg.run.seeds:
         for role in ordered(cfg.run.roles):
             # a student distilled from the GNN also trains on the transfer set
-            rows = n_train + (transfer if role.teachers(cfg).get("gnn", 0) > 0 else 0)
+            per_epoch = min(transfer, cfg.distill.transfer_per_epoch or transfer)
+            rows = n_train + (per_epoch if role.teachers(cfg).get("gnn", 0) > 0 else 0)
             steps.append(
                 Step(f"{role.name} seed {seed}", role.name, rows * role.net(cfg).train.epochs)
             )

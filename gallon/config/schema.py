@@ -290,6 +290,10 @@ class DistillConfig:
     0 switches it off."""
     transfer_seed: int = 0
     """Seed of the transfer-set draw."""
+    transfer_per_epoch: int = 0
+    """Transfer molecules one epoch trains on: a fresh seeded draw from the transfer set each
+    epoch, so a large transfer set adds variety at the per-epoch cost of this many (0: the whole
+    transfer set every epoch)."""
     transfer_pool: Literal["random", "similar"] = "random"
     """Which leak-free candidates make the transfer set: random (a seeded draw) or similar (those
     nearest to the training molecules, by Morgan-fingerprint Tanimoto similarity; it tied random
@@ -298,6 +302,7 @@ class DistillConfig:
     def __post_init__(self) -> None:
         _check(self.alpha >= 0, "alpha", "must not be negative")
         _check(self.transfer >= 0, "transfer", "must not be negative")
+        _check(self.transfer_per_epoch >= 0, "transfer_per_epoch", "must not be negative")
         _check(self.beta >= 0, "beta", "must not be negative")
         _check(self.temperature > 0, "temperature", "must be positive")
 

@@ -96,6 +96,19 @@ def score_split(task: TrainTask, model, data, split: str, spec_task: str, device
     return {**evaluate(spec_task, y, pred), "loss": float(loss)}
 
 
+def epoch_positions(index: dict, per_epoch: int, seed: int, epoch: int) -> np.ndarray:
+    """(n_train + n_transfer_this_epoch,) data positions one epoch trains on, unshuffled.
+
+    Transfer molecules (unlabelled, teacher-scored) are trained on beside the labelled ones: all
+    of them, or with `per_epoch` > 0 a fresh draw of that many per (seed, epoch), so a large
+    transfer set costs per epoch what a small one does."""
+    transfer = index.get("transfer", np.zeros(0, int))
+    if 0 < per_epoch < len(transfer):
+        rng = np.random.default_rng([seed, epoch, 1])  # not the shuffle's stream
+        transfer = np.sort(rng.choice(transfer, per_epoch, replace=False))
+    return np.concatenate([index["train"], transfer])
+
+
 def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, Any]:
     """Train with early stopping on the validation metric; returns a small summary.
 
@@ -110,9 +123,9 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
     ddp = session.wrap(module)
     model = module.model
     optimizer = kind.optimizer(ddp.parameters(), tc)
-    # transfer molecules (unlabelled, teacher-scored) are trained on beside the labelled ones
-    train_pos = np.concatenate([gs.index["train"], gs.index.get("transfer", np.zeros(0, int))])
-    shard_size = len(train_pos) // session.world_size
+    transfer = getattr(spec.data, "transfer", None)  # graph tasks only
+    per_epoch = transfer.per_epoch if transfer is not None else 0
+    shard_size = len(epoch_positions(gs.index, per_epoch, seed, 0)) // session.world_size
     scheduler = build_scheduler(optimizer, tc, steps_per_epoch(shard_size, tc.batch_size))
     metric = PRIMARY[task]
     select = metric if tc.select == "metric" else "loss"  # what picks the kept epoch
@@ -137,6 +150,7 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
         logger.info("%s: resumed from checkpoint at epoch %d", spec.name, state["epoch"])
     for epoch in range(state["epoch"], tc.epochs):
         t0 = time.perf_counter()
+        train_pos = epoch_positions(gs.index, per_epoch, seed, epoch)
         perm = train_pos[np.random.default_rng([seed, epoch]).permutation(len(train_pos))]
         shard = perm[: len(perm) // session.world_size * session.world_size]
         shard = shard[session.rank :: session.world_size]

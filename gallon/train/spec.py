@@ -25,6 +25,7 @@ class TransferData:
 
     features: str
     teachers: dict[str, str]
+    per_epoch: int  # molecules drawn afresh each epoch (0: all of them)
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
         data["transfer"] = {
             "features": str(ctx.transfer.features),
             "teachers": {t: str(transfer_scores(ctx, t, seed)) for t in scorers},
+            "per_epoch": cfg.distill.transfer_per_epoch,
         }
     return {
         "kind": "graph",

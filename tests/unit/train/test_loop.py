@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gallon.roles import ROLES
-from gallon.train.loop import LocalSession, fit_local, run_loop
+from gallon.train.loop import LocalSession, epoch_positions, fit_local, run_loop
 from gallon.train.stage import train_role
 
 
@@ -102,3 +102,17 @@ def test_the_kept_epoch_is_the_best_of_what_selects(tiny_run, select):
     aucs, losses = [h["val_roc_auc"] for h in history], [h["val_loss"] for h in history]
     kept = int(np.argmax(aucs)) if select == "metric" else int(np.argmin(losses))
     assert summary["best_epoch"] == kept + 1 and summary["best_value"] == aucs[kept]
+
+
+def test_each_epoch_draws_its_own_transfer_molecules():
+    index = {"train": np.arange(5), "transfer": np.arange(5, 105)}
+    assert np.array_equal(epoch_positions(index, 0, 0, 3), np.arange(105))  # 0: all of them
+    assert np.array_equal(epoch_positions(index, 500, 0, 3), np.arange(105))  # more than there are
+    drawn = [epoch_positions(index, 10, 0, epoch) for epoch in range(3)]
+    for d in drawn:  # every labelled molecule, ten distinct transfer ones
+        assert len(d) == 15 and np.array_equal(d[:5], index["train"])
+        assert len(set(d[5:])) == 10 and set(d[5:]) <= set(index["transfer"])
+    assert not np.array_equal(drawn[0], drawn[1])  # a fresh draw per epoch
+    assert np.array_equal(drawn[1], epoch_positions(index, 10, 0, 1))  # and a seeded one
+    assert not np.array_equal(drawn[1], epoch_positions(index, 10, 1, 1))
+    assert np.array_equal(epoch_positions({"train": np.arange(4)}, 10, 0, 0), np.arange(4))
