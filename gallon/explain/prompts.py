@@ -2,12 +2,16 @@
 
 A prompt is: a fixed expert instruction naming the inputs given, a per-dataset question (a
 generic one naming the targets for user datasets), then the inputs: canonical SMILES, the diagram
-(as an image content part, multimodal models only) and the bond list. The template version is
-the SHA-256 of every template text and of the input switches, so any change to them re-asks.
+(as an image content part, multimodal models only) and the bond list. Which instruction and
+question is a registered prompt style (`explain.prompt`): `gallon`, the paper's analysis, or
+`groups`, a few-shot request for the list of functional groups, whose worked examples go before
+the molecule as earlier chat turns. The template version is the SHA-256 of every template text,
+example and input switch, so any change to them re-asks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -36,12 +40,29 @@ def _read(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class PromptStyle:
+    """Template files of one prompt style (paths under templates/)."""
+
+    instruction: str
+    question: str | None  # None: the dataset's own question (or the generic one)
+    examples: str | None  # JSON list of [smiles, answer] worked examples, or none
+
+
+# explain.prompt → its templates; a new style is a folder of text files and a line here
+PROMPT_STYLES: dict[str, PromptStyle] = {
+    "gallon": PromptStyle("instruction.txt", None, None),
+    "groups": PromptStyle("groups/instruction.txt", "groups/question.txt", "groups/examples.json"),
+}
+
+
+@dataclass(frozen=True)
 class PromptTemplate:
     instruction: str
     question: str
     layout: str
     modalities: Modalities
     image_size: int
+    examples: tuple[tuple[str, str], ...] = ()  # (SMILES, answer) turns before the molecule
 
     @property
     def version(self) -> str:
@@ -53,22 +74,38 @@ class PromptTemplate:
                 self.layout,
                 self.modalities.names(),
                 self.image_size if self.modalities.image else None,
+                *([[list(e) for e in self.examples]] if self.examples else []),
             ]
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def load_template(
-    dataset: str, targets: list[str], task: str, modalities: Modalities, image_size: int = 500
+    dataset: str,
+    targets: list[str],
+    task: str,
+    modalities: Modalities,
+    image_size: int = 500,
+    style: str = "gallon",
 ) -> PromptTemplate:
-    """The bundled question for `dataset`, or the generic one naming `targets`."""
+    """The prompt `style`'s instruction and question: its own, or the bundled question for
+    `dataset`, or the generic one naming `targets`."""
+    files = PROMPT_STYLES[style]
     question_file = TEMPLATES / "questions" / f"{dataset}.txt"
-    if question_file.is_file():
+    if files.question is not None:
+        question = _read(files.question)
+    elif question_file.is_file():
         question = question_file.read_text().strip()
     else:
         question = _read("generic.txt").format(task=task, targets=", ".join(targets))
+    examples = json.loads(_read(files.examples)) if files.examples else []
     return PromptTemplate(
-        _read("instruction.txt"), question, _read("layout.txt"), modalities, image_size
+        _read(files.instruction),
+        question,
+        _read("layout.txt"),
+        modalities,
+        image_size,
+        tuple((str(smiles), str(answer)) for smiles, answer in examples),
     )
 
 
@@ -85,12 +122,8 @@ def _inputs_sentence(m: Modalities) -> str:
     return parts[0] if parts else "nothing but this question"
 
 
-def build_messages(
-    t: PromptTemplate, smiles: str, bonds: list[str], png: bytes | None
-) -> list[dict[str, Any]]:
-    """One user message in OpenAI chat format; the diagram is an image_url part when enabled."""
-    m = t.modalities
-    text = "\n".join(
+def _text(t: PromptTemplate, m: Modalities, smiles: str, bonds: list[str]) -> str:
+    return "\n".join(
         [
             t.instruction.format(inputs=_inputs_sentence(m)),
             t.question,
@@ -101,6 +134,30 @@ def build_messages(
             ).strip(),
         ]
     )
+
+
+def _example_turns(t: PromptTemplate) -> list[dict[str, Any]]:
+    """The worked examples as earlier user/assistant turns (SMILES and bond list, no diagram)."""
+    from rdkit import Chem
+
+    from gallon.explain.inputs import bond_lines
+
+    text_only = dataclasses.replace(t.modalities, image=False)
+    turns: list[dict[str, Any]] = []
+    for smiles, answer in t.examples:
+        bonds = bond_lines(Chem.MolFromSmiles(smiles)) if text_only.bonds else []
+        turns.append({"role": "user", "content": _text(t, text_only, smiles, bonds)})
+        turns.append({"role": "assistant", "content": answer})
+    return turns
+
+
+def build_messages(
+    t: PromptTemplate, smiles: str, bonds: list[str], png: bytes | None
+) -> list[dict[str, Any]]:
+    """OpenAI chat messages: the style's worked examples (if any), then one user message for the
+    molecule; the diagram is an image_url part when enabled."""
+    m = t.modalities
+    text = _text(t, m, smiles, bonds)
     if m.image and png is not None:
         content: Any = [
             {"type": "text", "text": text},
@@ -108,7 +165,7 @@ def build_messages(
         ]
     else:
         content = text
-    return [{"role": "user", "content": content}]
+    return [*_example_turns(t), {"role": "user", "content": content}]
 
 
 def cache_key(smiles: str, template_version: str, model: str, sampling: dict[str, Any]) -> str:

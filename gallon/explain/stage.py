@@ -44,7 +44,11 @@ class PreparePrompts:
 
     def __init__(self, template: dict[str, Any]) -> None:
         self.template = PromptTemplate(
-            **{**template, "modalities": Modalities(**template["modalities"])}
+            **{
+                **template,
+                "modalities": Modalities(**template["modalities"]),
+                "examples": tuple(tuple(e) for e in template["examples"]),
+            }
         )
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +165,12 @@ def explain_molecules(
 
     started = time.perf_counter()
     template = load_template(
-        dataset, targets, task, Modalities(cfg.smiles, cfg.bonds, cfg.image), cfg.image_size
+        dataset,
+        targets,
+        task,
+        Modalities(cfg.smiles, cfg.bonds, cfg.image),
+        cfg.image_size,
+        cfg.prompt,
     )
     rows, smiles = molecules.column("row").to_pylist(), molecules.column("smiles").to_pylist()
     source = source_name(cfg)

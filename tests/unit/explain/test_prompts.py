@@ -92,3 +92,20 @@ def test_cache_success_beats_failure_and_survives_compaction(tmp_path, monkeypat
     cache.compact()
     assert len(cache.shards()) == 1 and cache.successful_keys() == {"a", "b"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_groups_style_sends_its_worked_examples_before_the_molecule():
+    gallon = load_template("esol", ["y"], "regression", Modalities(bonds=False))
+    groups = load_template("esol", ["y"], "regression", Modalities(bonds=False), style="groups")
+    messages = build_messages(groups, "CCO", [], None)
+    assert [m["role"] for m in messages] == ["user", "assistant"] * len(groups.examples) + ["user"]
+    assert "comma-separated list" in messages[-1]["content"] and "CCO" in messages[-1]["content"]
+    assert messages[1]["content"] == groups.examples[0][1]
+    assert "solubility" not in messages[-1]["content"]  # its own question, not the dataset's
+    assert len(build_messages(gallon, "CCO", [], None)) == 1
+    assert groups.version != gallon.version
+    # with the bond list on, the examples carry theirs too; a diagram only for the molecule
+    full = load_template("esol", ["y"], "regression", Modalities(image=True), style="groups")
+    messages = build_messages(full, "CCO", bond_lines(Chem.MolFromSmiles("CCO")), b"png")
+    assert "Bonds:" in messages[0]["content"] and "diagram" not in messages[0]["content"]
+    assert [p["type"] for p in messages[-1]["content"]] == ["text", "image_url"]
