@@ -148,7 +148,9 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
         state = {k: saved.get(k, state[k]) for k in state}
         state["resumed_from"] = [*state["resumed_from"], state["epoch"]]
         logger.info("%s: resumed from checkpoint at epoch %d", spec.name, state["epoch"])
-    for epoch in range(state["epoch"], tc.epochs):
+    # a checkpoint written when early stopping fired is a finished run: no epoch after it
+    last = state["epoch"] if state["bad_epochs"] >= tc.patience else tc.epochs
+    for epoch in range(state["epoch"], last):
         t0 = time.perf_counter()
         train_pos = epoch_positions(gs.index, per_epoch, seed, epoch)
         perm = train_pos[np.random.default_rng([seed, epoch]).permutation(len(train_pos))]

@@ -60,6 +60,20 @@ def test_early_stopping(tiny_run):
     assert summary["epochs_run"] - summary["best_epoch"] == 2
 
 
+def test_a_run_restored_after_its_early_stop_trains_no_further_epoch(tiny_run):
+    ctx = tiny_run(overrides=("gnn.train.epochs=50", "gnn.train.patience=2", "gnn.train.lr=0.5"))
+    spec = {**ROLES["gnn"].spec(ctx, 0), "name": "m"}
+    first = LocalSession()
+    done = run_loop(spec, first)
+    assert done["epochs_run"] < 50  # it stopped early, and saved that checkpoint
+    again = LocalSession()
+    again.saved = first.saved
+    summary = run_loop(spec, again)
+    assert summary["epochs_run"] == done["epochs_run"]
+    assert summary["history"] == done["history"]
+    assert summary["best_epoch"] == done["best_epoch"]
+
+
 @pytest.mark.parametrize("role", ["gnn", "mlp"])
 def test_a_learnable_target_beats_a_constant_predictor(tiny_run, role):
     # heavy-atom count (3-11): summed atom features learn it; predicting the training mean
