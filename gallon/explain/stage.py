@@ -1,8 +1,8 @@
 """Stage `explain`: molecules → LLM explanations, cached, resumable, on Ray Data.
 
-Ray Data workers render each molecule (`PreparePrompts`: diagram, bond list, prompt), a
-`ray.data.llm` processor asks the LLM, and the driver writes each finished batch to the cache as
-it arrives. Only keys without a successful cached answer are sent, so a second run is a no-op
+The configured backend (`gallon.explain.sources`: an LLM through `ray.data.llm`, RDKit's
+facts, or a user's file) answers the molecules not yet cached, and the driver writes each finished
+batch to the cache as it arrives. Only keys without a successful cached answer are sent, so a second run is a no-op
 and a killed run resumes where it stopped.
 """
 
@@ -20,6 +20,7 @@ from gallon.config.schema import ExplainConfig
 from gallon.errors import error_rows
 from gallon.explain.cache import ExplanationCache
 from gallon.explain.prompts import Modalities, PromptTemplate, cache_key, load_template
+from gallon.explain.sources import BACKENDS, source_name
 from gallon.io import cache_root
 from gallon.testing import faults
 
@@ -37,33 +38,6 @@ EXPLANATION_COLUMNS = (
     "finish_reason",
     "error",
 )
-
-
-class PreparePrompts:
-    """Ray Data class UDF: (key, smiles) → + messages (OpenAI chat format)."""
-
-    def __init__(self, template: dict[str, Any]) -> None:
-        self.template = PromptTemplate(
-            **{
-                **template,
-                "modalities": Modalities(**template["modalities"]),
-                "examples": tuple(tuple(e) for e in template["examples"]),
-            }
-        )
-
-    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        from rdkit import Chem
-
-        from gallon.explain.inputs import bond_lines, render_png
-        from gallon.explain.prompts import build_messages
-
-        m, messages = self.template.modalities, []
-        for smiles in batch["smiles"]:
-            mol = Chem.MolFromSmiles(smiles)
-            bonds = bond_lines(mol) if m.bonds else []
-            png = render_png(mol, self.template.image_size) if m.image else None
-            messages.append(build_messages(self.template, smiles, bonds, png))
-        return {"key": list(batch["key"]), "smiles": list(batch["smiles"]), "messages": messages}
 
 
 @dataclass
@@ -111,53 +85,6 @@ def _normalize(batch: pa.Table, model: str, template: PromptTemplate) -> pa.Tabl
     )
 
 
-def source_name(cfg: ExplainConfig) -> str:
-    """Who writes the explanations: the LLM's name, `rdkit-facts-v1`, or `file:<name>@<sha>`."""
-    from gallon.explain.offline import RDKIT_SOURCE, file_source
-
-    if cfg.backend == "rdkit":
-        return RDKIT_SOURCE
-    if cfg.backend == "file":
-        return file_source(cfg.file)
-    return cfg.model
-
-
-def _answers(todo: dict[str, str], cfg: ExplainConfig, template: PromptTemplate):
-    """Result batches (pyarrow) for `todo` (key → SMILES) from the configured backend."""
-    import ray
-
-    from gallon.explain.offline import DescribeBatch, file_rows
-
-    if cfg.backend == "file":  # a join on the driver: no model to run
-        yield pa.table(file_rows(todo, cfg.file))
-        return
-    ds = ray.data.from_items([{"key": k, "smiles": s} for k, s in todo.items()])
-    if cfg.backend == "rdkit":
-        ds = ds.map_batches(
-            DescribeBatch, batch_size=cfg.batch_size, compute=ray.data.ActorPoolStrategy(size=1)
-        )
-    else:
-        template_dict = {**asdict(template), "modalities": asdict(template.modalities)}
-        ds = ds.map_batches(
-            PreparePrompts,
-            fn_constructor_kwargs={"template": template_dict},
-            batch_size=cfg.batch_size,
-            compute=ray.data.ActorPoolStrategy(size=1),
-            num_cpus=0.5,  # with the engine's bundle and the light (de)tokenizers: fits 2 CPUs
-        )
-        ds = _processor(cfg)(ds)
-    yield from ds.iter_batches(batch_size=None, batch_format="pyarrow")
-
-
-def _processor(cfg: ExplainConfig):
-    from gallon.explain import backends
-    from gallon.explain.models import resolve_model
-
-    if cfg.backend == "openai":
-        return backends.openai_processor(cfg, cfg.sampling())
-    return backends.vllm_processor(cfg, resolve_model(cfg.model, cfg.model_cache), cfg.sampling())
-
-
 def explain_molecules(
     molecules: pa.Table, dataset: str, targets: list[str], task: str, cfg: ExplainConfig
 ) -> tuple[pa.Table, pa.Table, ExplainStats]:
@@ -189,7 +116,8 @@ def explain_molecules(
     )
     if todo:
         after_batch, seen = faults.explain_exit(), set()  # a test's fault hook, else None
-        for written, batch in enumerate(_answers(todo, cfg, template), start=1):
+        answers = BACKENDS[cfg.backend].answers(todo, cfg, template)
+        for written, batch in enumerate(answers, start=1):
             table = _normalize(batch, source, template)
             seen.update(table.column("key").to_pylist())
             cache.append(table)
