@@ -1,9 +1,9 @@
 """Stage `explain`: molecules → LLM explanations, cached, resumable, on Ray Data.
 
 The configured backend (`gallon.explain.sources`: an LLM through `ray.data.llm`, RDKit's
-facts, or a user's file) answers the molecules not yet cached, and the driver writes each finished
-batch to the cache as it arrives. Only keys without a successful cached answer are sent, so a second run is a no-op
-and a killed run resumes where it stopped.
+facts, or a user's file) answers the molecules not yet cached, and the driver writes each
+finished batch to the cache as it arrives. Only keys without a successful cached answer are
+sent, so a second run is a no-op and a killed run resumes where it stopped.
 """
 
 from __future__ import annotations
