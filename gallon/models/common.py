@@ -41,11 +41,24 @@ class AtomInput(nn.Module):
     `id_columns` integer columns (environment ids in [0, id_buckets)) embedded and summed.
 
     The embedding of column j is a table of its own (offset j·buckets). Tables start at zero,
-    so an environment never seen in training contributes nothing instead of random noise."""
+    so an environment never seen in training contributes nothing instead of random noise.
 
-    def __init__(self, in_dim: int, id_columns: int = 0, id_buckets: int = 0, id_dim: int = 0):
+    `id_dropout` p > 0 drops each (atom, column) id with probability p while training (its
+    embedding left out of the sum, the rest scaled by 1/(1 − p)): about a tenth of a new
+    scaffold's radius-2 environments were never seen in training (Lipophilicity), and there the
+    student must lean on the dense columns and the smaller radii."""
+
+    def __init__(
+        self,
+        in_dim: int,
+        id_columns: int = 0,
+        id_buckets: int = 0,
+        id_dim: int = 0,
+        id_dropout: float = 0.0,
+    ):
         super().__init__()
         self.dense = in_dim - id_columns
+        self.id_dropout = id_dropout
         self.embed = None
         if id_columns:
             self.embed = nn.EmbeddingBag(id_columns * id_buckets, id_dim, mode="sum")
@@ -57,7 +70,11 @@ class AtomInput(nn.Module):
         if self.embed is None:
             return x
         ids = x[:, self.dense :].long() + self.offsets
-        return torch.cat([x[:, : self.dense], self.embed(ids)], 1)
+        weights = None
+        if self.training and self.id_dropout > 0:
+            keep = torch.rand(ids.shape, device=x.device) >= self.id_dropout
+            weights = keep.to(x.dtype) / (1.0 - self.id_dropout)
+        return torch.cat([x[:, : self.dense], self.embed(ids, per_sample_weights=weights)], 1)
 
 
 def pooled_dim(hidden: int, kind: str) -> int:

@@ -68,7 +68,9 @@ class DMPNN(nn.Module):
             nn.Linear(ffn_hidden, num_tasks),
         )
 
-    def forward(self, x, edge_index, edge_attr, batch, num_graphs: int):
+    def atom_states(self, x, edge_index, edge_attr) -> torch.Tensor:
+        """(N, F) atoms, (2, E) directed bonds, (E, Fb) bond features → (N, hidden) atom states
+        after message passing, before pooling."""
         x = self.input(x)
         n = x.shape[0]
         src, dst = edge_index
@@ -79,6 +81,12 @@ class DMPNN(nn.Module):
             into = h.new_zeros(n, h.shape[1]).index_add_(0, dst, h)
             h = self.dropout(torch.relu(h0 + self.w_h(into[src] - h[rev])))
         into = h.new_zeros(n, h.shape[1]).index_add_(0, dst, h)
-        atoms = self.dropout(torch.relu(self.w_o(torch.cat([x, into], 1))))
+        return self.dropout(torch.relu(self.w_o(torch.cat([x, into], 1))))
+
+    def readout(self, atoms, batch, num_graphs: int):
+        """(N, hidden) atom states → (out (B, T), h (B, D)): pool, BatchNorm, head."""
         g = self.norm(pool_graphs(atoms, batch, num_graphs, self.pool))
         return self.head(g), g
+
+    def forward(self, x, edge_index, edge_attr, batch, num_graphs: int):
+        return self.readout(self.atom_states(x, edge_index, edge_attr), batch, num_graphs)

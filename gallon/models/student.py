@@ -33,9 +33,10 @@ class AtomMLP(nn.Module):
         id_columns: int = 0,
         id_buckets: int = 0,
         head_hidden: int = 0,
+        id_dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        self.input = AtomInput(in_dim, id_columns, id_buckets, hidden)
+        self.input = AtomInput(in_dim, id_columns, id_buckets, hidden, id_dropout)
         dims = [self.input.out_dim] + [hidden] * layers
         self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers - 1))

@@ -54,3 +54,29 @@ def test_gine_uses_bonds():
 def test_unknown_model():
     with pytest.raises(ConfigError, match="unknown model 'transformer'"):
         build_model({"name": "transformer"})
+
+
+def test_dmpnn_atom_states_then_readout_is_the_forward_pass():
+    x, ei, ea, batch = graph_batch()
+    model = build_model({"name": "dmpnn", "in_dim": 10, "edge_dim": 5, "num_tasks": 1}).eval()
+    states = model.atom_states(x, ei, ea)
+    assert states.shape == (12, 300)  # one state per atom, before pooling
+    out, h = model(x, ei, ea, batch, 3)
+    again, h_again = model.readout(states, batch, 3)
+    assert torch.equal(out, again) and torch.equal(h, h_again)
+
+
+def test_id_dropout_leaves_out_environment_ids_only_while_training():
+    torch.manual_seed(0)
+    x = torch.cat([torch.randn(12, 4), torch.randint(0, 7, (12, 3)).float()], 1)
+    batch = torch.arange(3).repeat_interleave(4)
+    spec = {"name": "atom_mlp", "in_dim": 7, "num_tasks": 1, "hidden": 8, "id_columns": 3,
+            "id_buckets": 8, "id_dropout": 0.5}  # fmt: skip
+    model = build_model(spec)
+    torch.nn.init.normal_(model.input.embed.weight)  # tables start at zero: make ids matter
+    model.eval()
+    assert torch.equal(model(x, None, None, batch, 3)[0], model(x, None, None, batch, 3)[0])
+    model.input.train()
+    a, b = model.input(x), model.input(x)
+    assert torch.equal(a[:, :4], b[:, :4])  # dense columns pass through untouched
+    assert not torch.equal(a[:, 4:], b[:, 4:])  # a fresh draw of dropped ids each call
