@@ -26,6 +26,19 @@ def ordered(names: tuple[str, ...]) -> list[Role]:
     return [role for name, role in ROLES.items() if name in names]
 
 
+def training_order(cfg, roles: list[Role] | None = None) -> list[tuple[Role, int]]:
+    """(role, seed) pairs in the order a run trains `roles` (default: `run.roles`): seed by
+    seed (each seed's student right after its own teachers), or, with
+    `distill.teacher_seeds: mean`, every teacher seed first, since each student distils from
+    all of them."""
+    roles, seeds = roles or ordered(cfg.run.roles), cfg.run.seeds
+    if cfg.distill.teacher_seeds != "mean":
+        return [(role, seed) for seed in seeds for role in roles]
+    taught = {t for r in roles for t, w in r.teachers(cfg).items() if w > 0}
+    first = [(r, s) for r in roles if r.name in taught for s in seeds]
+    return first + [(r, s) for s in seeds for r in roles if r.name not in taught]
+
+
 def transfer_size(cfg) -> int:
     """Transfer molecules this run needs: `distill.transfer` when it trains the GNN teacher and a
     role distilled from it (only those train on the transfer set), else 0."""

@@ -19,10 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from gallon.cli import exits_cleanly, setup_logging
 from gallon.config.loader import load_config
 from gallon.errors import InputError
@@ -30,30 +26,21 @@ from gallon.pipeline import prepare_inputs
 from gallon.roles import ROLES
 from gallon.train.loop import fit_local
 from gallon.train.stage import train_role, transfer_scores
+from gallon.train.teacher_mean import mean_outputs
 
 COPIED = ("molecules.parquet", "splits.json", "dataset.json", "features", "features.json",
           "student_features", "errors.parquet", "config.yaml", "gnn")  # fmt: skip
-
-
-def _mean_outputs(tables: list[pa.Table]) -> pa.Array:
-    tables = [t.sort_by("row") for t in tables]
-    mean = np.mean([np.asarray(t.column("output").to_pylist()) for t in tables], axis=0)
-    return pa.array(mean.astype(np.float32).tolist(), pa.list_(pa.float32()))
 
 
 def _use_teacher_mean(src: Path, ctx, seed: int) -> None:
     """Replace the seed's GNN outputs (labelled and transfer molecules) by all seeds' mean."""
     paths = sorted((src / "predictions" / "gnn").glob("seed_*.parquet"))
     seeds = [int(p.stem.split("_")[1]) for p in paths]
-    own = pq.read_table(ctx.predictions_path("gnn", seed)).sort_by("row")
-    mean = _mean_outputs([pq.read_table(p) for p in paths])
-    pq.write_table(own.set_column(own.schema.get_field_index("output"), "output", mean),
-                   ctx.predictions_path("gnn", seed))  # fmt: skip
+    mean_outputs(paths, ctx.predictions_path("gnn", seed))
     if ctx.transfer is not None:
-        scored = [pq.read_table(transfer_scores(ctx, "gnn", s)) for s in seeds]
-        rows = scored[0].sort_by("row").column("row")
-        table = pa.table({"row": rows, "output": _mean_outputs(scored)})
-        pq.write_table(table, ctx.transfer.predictions(ctx.out, "gnn", seed))
+        scored = [transfer_scores(ctx, "gnn", s) for s in seeds]
+        mean = mean_outputs(scored, scored[0].with_name("mean.parquet"))
+        shutil.copy2(mean, ctx.transfer.predictions(ctx.out, "gnn", seed))
 
 
 @exits_cleanly

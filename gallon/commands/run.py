@@ -17,7 +17,7 @@ import time
 from gallon.cli import base_parser, config_from_args, exits_cleanly, setup_logging
 from gallon.evaluation.summary import format_table
 from gallon.pipeline import finish_run, prepare_inputs
-from gallon.roles import ordered
+from gallon.roles import training_order
 from gallon.train.stage import train_role
 
 logger = logging.getLogger("gallon.run_all")
@@ -34,10 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     ctx, out, info = inputs.ctx, inputs.out, inputs.ctx.info
     runs = []
     try:
-        for seed in cfg.run.seeds:
-            for role in ordered(cfg.run.roles):
-                with inputs.progress.step(f"{role.name} seed {seed}"):
-                    runs.append(train_role(role, seed, ctx))
+        for role, seed in training_order(cfg):
+            with inputs.progress.step(f"{role.name} seed {seed}"):
+                runs.append(train_role(role, seed, ctx))
     finally:
         inputs.close()
 

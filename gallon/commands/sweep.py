@@ -22,7 +22,7 @@ from gallon.evaluation.summary import format_table
 from gallon.io import write_text
 from gallon.pipeline import finish_run, prepare_inputs
 from gallon.report.plots import sweep_scatter
-from gallon.roles import ROLES, ordered
+from gallon.roles import ROLES, ordered, training_order
 from gallon.sweep.report import sweep_section, sweep_summary
 from gallon.sweep.runner import run_sweep
 from gallon.sweep.space import apply_params, best_yaml, check_space, relevant_space
@@ -50,8 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     swept = ROLES[cfg.sweep.role]
     if swept.name == "student":
         teachers = [r for r in ordered(cfg.run.roles) if r.name in ("lm", "gnn")]
-        for role in teachers:  # the trials distil from these outputs; nothing retrains them
-            train_role(role, cfg.sweep.seed, ctx)
+        # the trials distil from these outputs (every seed's, when the students distil from
+        # their mean); nothing retrains them
+        mean = cfg.distill.teacher_seeds == "mean"
+        for role in teachers:
+            for seed in cfg.run.seeds if mean else [cfg.sweep.seed]:
+                train_role(role, seed, ctx)
 
     store = ctx.storage()
     tune_root = store.uri(out.name, "sweep") if store else out / "sweep"
@@ -82,10 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     tuned = dataclasses.replace(swept, name=f"{swept.name}_tuned")
     tuned_ctx = dataclasses.replace(ctx, cfg=apply_params(cfg, best), _data={})
     # the default configuration of the swept role is the baseline
-    runs, roles = [], ordered((*cfg.run.roles, swept.name))
-    for seed in cfg.run.seeds:
-        runs += [train_role(role, seed, ctx) for role in roles]
-        runs.append(train_role(tuned, seed, tuned_ctx))
+    roles = ordered((*cfg.run.roles, swept.name))
+    runs = [train_role(role, seed, ctx) for role, seed in training_order(cfg, roles)]
+    runs += [train_role(tuned, seed, tuned_ctx) for seed in cfg.run.seeds]
     metrics = finish_run(
         inputs,
         runs,

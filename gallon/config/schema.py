@@ -294,6 +294,12 @@ class DistillConfig:
     """Transfer molecules one epoch trains on: a fresh seeded draw from the transfer set each
     epoch, so a large transfer set adds variety at the per-epoch cost of this many (0: the whole
     transfer set every epoch)."""
+    teacher_seeds: Literal["own", "mean"] = "own"
+    """Which teacher a student seed distils from: own = the teacher of the same seed; mean = the
+    mean of every seed's teacher outputs (on the labelled and the transfer molecules), an
+    ensemble teacher at no extra training; the students then train after every teacher seed.
+    Only outputs are averaged: a representation term keeps the same seed's teacher embedding
+    (separately trained teachers' embeddings share no space)."""
     transfer_pool: Literal["random", "similar"] = "random"
     """Which leak-free candidates make the transfer set: random (a seeded draw) or similar (those
     nearest to the training molecules, by Morgan-fingerprint Tanimoto similarity; it tied random

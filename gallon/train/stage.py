@@ -29,6 +29,7 @@ from gallon.storage import Storage
 from gallon.train.reuse import ModelStore, spec_key
 from gallon.train.spec import WorkerSpec
 from gallon.train.tasks import get_task, predict
+from gallon.train.teacher_mean import mean_outputs
 from gallon.train.transfer import SCORING_TEACHERS as SCORING
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
     cfg, net = ctx.cfg, role.net(ctx.cfg)
     features = ctx.features_for(net.model)
     weights = {t: w for t, w in role.teachers(cfg).items() if w > 0 and t in cfg.run.roles}
-    teachers = {t: str(ctx.predictions_path(t, seed)) for t in weights}
+    teachers = {t: str(teacher_outputs(ctx, t, seed)) for t in weights}
     data: dict[str, Any] = {
         "features": str(features.path),
         "molecules": str(ctx.out / "molecules.parquet"),
@@ -125,7 +126,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
     if ctx.transfer is not None and scorers:  # a transfer set only helps with a teacher on it
         data["transfer"] = {
             "features": str(ctx.transfer.features),
-            "teachers": {t: str(transfer_scores(ctx, t, seed)) for t in scorers},
+            "teachers": {t: str(transfer_targets(ctx, t, seed)) for t in scorers},
             "per_epoch": cfg.distill.transfer_per_epoch,
         }
     return {
@@ -154,6 +155,29 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
         },
         "label_smoothing": 0.0,
     }
+
+
+def teacher_outputs(ctx: RunContext, teacher: str, seed: int) -> Path:
+    """What a student of `seed` reads as its teacher's outputs: the teacher of the same seed, or
+    with `distill.teacher_seeds: mean` the mean over every run seed's teacher (the embedding
+    stays the same seed's)."""
+    if ctx.cfg.distill.teacher_seeds != "mean":
+        return ctx.predictions_path(teacher, seed)
+    paths = [ctx.predictions_path(teacher, s) for s in ctx.cfg.run.seeds]
+    own = ctx.predictions_path(teacher, seed)
+    dest = mean_outputs(paths, own.with_name(f"mean_seed_{seed}.parquet"), embedding_from=own)
+    ctx.publish()  # the student's workers read it from shared storage
+    return dest
+
+
+def transfer_targets(ctx: RunContext, teacher: str, seed: int) -> Path:
+    """The teacher's scores of the transfer set a student of `seed` matches (as above)."""
+    if ctx.cfg.distill.teacher_seeds != "mean":
+        return transfer_scores(ctx, teacher, seed)
+    paths = [transfer_scores(ctx, teacher, s) for s in ctx.cfg.run.seeds]
+    dest = mean_outputs(paths, paths[0].with_name("mean.parquet"))
+    ctx.publish()
+    return dest
 
 
 def transfer_scores(ctx: RunContext, teacher: str, seed: int) -> Path:

@@ -78,3 +78,30 @@ def test_each_seed_distils_from_the_teacher_of_the_same_seed(tiny_run):
         assert np.allclose(data.per_molecule["t_gnn_out"].numpy(), expected)
     first, second = (pq.read_table(ctx.predictions_path("gnn", s)) for s in (0, 1))
     assert first.column("output").to_pylist() != second.column("output").to_pylist()
+
+
+def test_teacher_seed_mean_is_what_every_student_seed_reads(tiny_run):
+    """`distill.teacher_seeds: mean`: each student seed loads the mean of all teacher seeds'
+    outputs, row by row (and its own seed's teacher embedding, for representation terms), and
+    the teachers of every seed train before the first student."""
+    from gallon.roles import training_order
+    from gallon.train.stage import graph_spec
+    from gallon.train.tasks import get_task
+
+    ctx = tiny_run("logs", overrides=("distill.teacher_seeds=mean", "run.seeds=[0,1]"))
+    order = [(role.name, seed) for role, seed in training_order(ctx.cfg)]
+    assert order == [("gnn", 0), ("gnn", 1), ("mlp", 0), ("student", 0), ("mlp", 1),
+                     ("student", 1)]  # fmt: skip
+    for seed in (0, 1):
+        train_role(ROLES["gnn"], seed, ctx, fit_local)
+    tables = [pq.read_table(ctx.predictions_path("gnn", s)).to_pydict() for s in (0, 1)]
+    by_row = [dict(zip(t["row"], t["output"])) for t in tables]
+    for seed in (0, 1):
+        data = get_task("graph").load(graph_spec(ROLES["student"], ctx, seed))
+        expected = [np.mean([b[int(r)] for b in by_row], axis=0) for r in data.rows]
+        assert np.allclose(data.per_molecule["t_gnn_out"].numpy(), expected, atol=1e-6)
+        mean = pq.read_table(
+            ctx.predictions_path("gnn", seed).with_name(f"mean_seed_{seed}.parquet")
+        )
+        own = pq.read_table(ctx.predictions_path("gnn", seed)).sort_by("row")
+        assert mean.column("embedding").to_pylist() == own.column("embedding").to_pylist()
