@@ -36,7 +36,8 @@ def _use_teacher_mean(src: Path, ctx, seed: int) -> None:
     """Replace the seed's GNN outputs (labelled and transfer molecules) by all seeds' mean."""
     paths = sorted((src / "predictions" / "gnn").glob("seed_*.parquet"))
     seeds = [int(p.stem.split("_")[1]) for p in paths]
-    mean_outputs(paths, ctx.predictions_path("gnn", seed))
+    own = src / "predictions" / "gnn" / f"seed_{seed}.parquet"
+    mean_outputs(paths, ctx.predictions_path("gnn", seed), embedding_from=own)
     if ctx.transfer is not None:
         scored = [transfer_scores(ctx, "gnn", s) for s in seeds]
         mean = mean_outputs(scored, scored[0].with_name("mean.parquet"))
