@@ -53,6 +53,28 @@ def teacher_states(model, packed: PackedGraphs, chunk: int = 512):
     return np.concatenate(states), np.concatenate(outs)
 
 
+def unseen_environments(mols: list, train: np.ndarray, held: np.ndarray) -> str:
+    """Share of the `held` molecules' atoms whose Morgan environment id at radius 0, 1, 2
+    (exact: 2**24 buckets) no `train` molecule has; and of the training atoms whose id occurs
+    at most twice there."""
+    from collections import Counter
+
+    from gallon.features.environments import EnvironmentFeaturizer
+
+    ids = EnvironmentFeaturizer(radius=2, buckets=2**24).ids
+    seen = np.concatenate([ids(mols[i]) for i in train])
+    new = np.concatenate([ids(mols[i]) for i in held])
+    unseen = [np.isin(new[:, r], seen[:, r], invert=True).mean() for r in range(3)]
+    counts = [Counter(seen[:, r].tolist()) for r in range(3)]
+    rare = [np.mean([counts[r][v] <= 2 for v in seen[:, r].tolist()]) for r in range(3)]
+    return (
+        "unseen ids in held-out atoms (radius 0/1/2): "
+        + " / ".join(f"{u:.3f}" for u in unseen)
+        + "; training atoms with an id seen <= 2 times: "
+        + " / ".join(f"{r:.3f}" for r in rare)
+    )
+
+
 def atom_positions(offsets: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return np.concatenate([np.arange(offsets[p], offsets[p + 1]) for p in pos])
 
@@ -84,6 +106,8 @@ def main() -> None:
     mols = [parse_smiles(s)[0] for s in [*smiles, *pool]]
     if any(m is None for m in mols):
         raise SystemExit("an unparseable molecule: the probe expects a cleaned run folder")
+    train_pos = np.concatenate([idx["train"], np.arange(len(smiles), len(mols))])
+    print(unseen_environments(mols, train_pos, np.concatenate([idx["val"], idx["test"]])))
     teacher = load_artifact(f"{args.run}/gnn/seed_{args.seed}")
     tm = teacher.model
     for w in tm.parameters():
@@ -107,7 +131,6 @@ def main() -> None:
     proj = torch.nn.Linear(args.hidden, t_atoms.shape[1])
     params = [*student.parameters(), *proj.parameters()]
     opt = torch.optim.Adam(params, lr=args.lr)
-    train_pos = np.concatenate([idx["train"], np.arange(len(smiles), len(mols))])
     tc = TrainConfig(epochs=args.epochs, batch_size=64, lr=args.lr, schedule="warmup_exp")
     sched = build_scheduler(opt, tc, steps_per_epoch(len(train_pos), 64))
     scaled = np.concatenate([(y - y_mean) / y_std, np.full(len(pool), np.nan)])
