@@ -294,10 +294,12 @@ class DistillConfig:
     """Transfer molecules one epoch trains on: a fresh seeded draw from the transfer set each
     epoch, so a large transfer set adds variety at the per-epoch cost of this many (0: the whole
     transfer set every epoch)."""
-    teacher_seeds: Literal["own", "mean"] = "own"
-    """Which teacher a student seed distils from: own = the teacher of the same seed; mean = the
-    mean of every seed's teacher outputs (on the labelled and the transfer molecules), an
-    ensemble teacher at no extra training; the students then train after every teacher seed.
+    teacher_seeds: Literal["own", "mean"] = "mean"
+    """Which teacher a student seed distils from: mean (the default) = the mean of every seed's
+    teacher outputs (on the labelled and the transfer molecules), an ensemble teacher at no
+    extra training, the students training after every teacher seed (Lipophilicity validation
+    better beyond the seeds' spread, FreeSolv a tie: docs/benchmarks.md); own = the teacher of
+    the same seed (GALLON's).
     Only outputs are averaged: a representation term keeps the same seed's teacher embedding
     (separately trained teachers' embeddings share no space)."""
     transfer_pool: Literal["random", "similar"] = "random"

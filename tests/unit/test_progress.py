@@ -13,8 +13,14 @@ def test_steps_follow_the_config():
     )
     steps = run_steps(cfg, n_molecules=1000, n_train=800)
     names = [s.name for s in steps]
-    assert names == ["features", "transfer set", "gnn seed 0", "mlp seed 0", "student seed 0",
-                     "gnn seed 1", "mlp seed 1", "student seed 1"]  # fmt: skip
+    # the students distil from the mean of the teacher seeds: every GNN seed comes first
+    assert names == ["features", "transfer set", "gnn seed 0", "gnn seed 1", "mlp seed 0",
+                     "student seed 0", "mlp seed 1", "student seed 1"]  # fmt: skip
+    own = load_config(
+        [], ["run.seeds=[0,1]", "run.roles=[gnn,student]", "distill.teacher_seeds=own"]
+    )
+    assert [s.name for s in run_steps(own, 1000, 800)][2:] == [
+        "gnn seed 0", "student seed 0", "gnn seed 1", "student seed 1"]  # fmt: skip
     by_name = {s.name: s for s in steps}
     epochs = cfg.student.train.epochs
     assert by_name["student seed 0"].items == (800 + 500) * epochs  # the transfer set too

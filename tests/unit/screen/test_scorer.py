@@ -7,7 +7,7 @@ from rdkit import Chem
 
 from gallon.artifacts import load_model
 from gallon.errors import InputError
-from gallon.roles import ROLES
+from gallon.roles import ROLES, training_order
 from gallon.screen.export import export_onnx
 from gallon.screen.predict import Scorer
 from gallon.train.loop import fit_local
@@ -17,9 +17,10 @@ LIBRARY = ["CCO", "not-a-smiles", "", "c1ccccc1O", "[Na+].[Cl-]", "CC(=O)O"]
 
 
 def _trained(ctx, *roles):
-    for seed in (0, 1):
-        for role in roles:
-            train_role(ROLES[role], seed, ctx, fit_local)
+    """Train `roles` for the run's seeds in the order a run does (teachers of every seed
+    before the students that distil from their mean)."""
+    for role, seed in training_order(ctx.cfg, [ROLES[r] for r in roles]):
+        train_role(role, seed, ctx, fit_local)
 
 
 def test_rows_in_equal_rows_out_with_reasons_and_ensemble_spread(tiny_run):

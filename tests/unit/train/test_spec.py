@@ -13,7 +13,10 @@ from gallon.train.tasks import TASKS
 
 
 def _spec(tiny_run, role="student"):
-    return ROLES[role].spec(tiny_run(overrides=("run.reuse=false",)), 0)
+    # own seed's teacher: a spec of the seed mean reads (averages) the teachers' outputs, which
+    # these tests do not train (that spec: test_stage.py)
+    overrides = ("run.reuse=false", "distill.teacher_seeds=own")
+    return ROLES[role].spec(tiny_run(overrides=overrides), 0)
 
 
 def test_a_role_spec_parses_into_typed_sections(tiny_run):

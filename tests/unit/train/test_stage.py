@@ -59,12 +59,12 @@ def test_identical_inputs_reuse_the_trained_model(tiny_run, tmp_path):
 
 
 def test_each_seed_distils_from_the_teacher_of_the_same_seed(tiny_run):
-    """Seed s of the student reads seed s of its teacher: the outputs a worker loads for
-    graph i are that teacher's predictions for row i (the smoke runs train one seed)."""
+    """With `distill.teacher_seeds: own`, seed s of the student reads seed s of its teacher:
+    the outputs a worker loads for graph i are that teacher's predictions for row i."""
     from gallon.train.stage import graph_spec
     from gallon.train.tasks import get_task
 
-    ctx = tiny_run("logs")
+    ctx = tiny_run("logs", overrides=("distill.teacher_seeds=own",))
     for seed in (0, 1):
         train_role(ROLES["gnn"], seed, ctx, fit_local)
     for seed in (0, 1):
