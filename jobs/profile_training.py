@@ -27,7 +27,8 @@ from gallon.features.graphs import GraphFeaturizer
 from gallon.models import build_model
 
 
-def batches(dataset: str, atoms: str, bonds: bool, n: int, size: int = 64) -> list:
+def batches(dataset: str, atoms: str, bonds: bool, n: int, size: int = 64) -> tuple:
+    """(batches of `size` molecules of `dataset`, their featurizer)."""
     spec = DATASETS[dataset]
     smiles = pd.read_csv(spec.path)[spec.smiles_column].sample(n, random_state=0)
     mols = [m for m in (parse_smiles(s)[0] for s in smiles) if m is not None]
@@ -38,7 +39,7 @@ def batches(dataset: str, atoms: str, bonds: bool, n: int, size: int = 64) -> li
     return [packed.gather(c) for c in chunks], featurizer
 
 
-def ms_per_step(role: str, dataset: str, fused: bool, steps: int, data) -> float:
+def ms_per_step(role: str, fused: bool, steps: int, data: tuple) -> float:
     cfg = Config()
     net = cfg.student if role == "student" else cfg.gnn
     featurizer = data[1]
@@ -84,7 +85,7 @@ def main() -> None:
         times = {False: [], True: []}
         for _ in range(args.rounds):
             for fused in (False, True):
-                times[fused].append(ms_per_step(role, args.dataset, fused, args.steps, data))
+                times[fused].append(ms_per_step(role, fused, args.steps, data))
         slow, fast = statistics.median(times[False]), statistics.median(times[True])
         print(f"| {role} | {slow:.1f} | {fast:.1f} | {slow / fast:.2f}x |")
 
