@@ -7,7 +7,9 @@
 Each dataset is a full `run_all.py` run (same config and flags, `--set` overrides apply); the
 split is written first, and chemprop (defaults, `--data-seed`/`--pytorch-seed` per seed) trains
 on it in a thread beside gallon, each on one CPU (local Ray gets `run.num_cpus=1`), so the two
-share the machine evenly. The table with the acceptance checks lands in <out>/summary.md.
+share the machine evenly. The table with the acceptance checks (a win or a miss counts only
+beyond the seeds' spread: gallon.evaluation.acceptance) lands in <out>/summary.md;
+`--render a/summary.json b/summary.json` prints one table from several such runs.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from gallon.commands import compare as compare_chemprop
 from gallon.commands import run as run_all  # the job we benchmark
+from gallon.evaluation import acceptance
 
 ROLES = ("gnn", "mlp", "student")
 
@@ -31,12 +34,8 @@ def _cell(entry: dict | None) -> str:
     return "–" if not entry else f"{entry['mean']:.3f} ± {entry['std']:.3f}"
 
 
-def _close(value: float, reference: float, higher: bool) -> bool:
-    """Within 5 % RMSE / 0.01 ROC-AUC of `reference`, or better."""
-    return value >= reference - 0.01 if higher else value <= 1.05 * reference
-
-
 def table(results: dict[str, dict]) -> str:
+    """The issue's acceptance table: test means ± std, each check decided by the seeds' spread."""
     head = ["dataset", "metric", "chemprop v2", "GNN teacher", "plain MLP", "student"]
     head += [
         "GNN ≤1.02× / ≥−0.01 chemprop",
@@ -49,30 +48,15 @@ def table(results: dict[str, dict]) -> str:
     for name, r in results.items():
         m, chem = r["metrics"], r.get("chemprop")
         higher = m["metric"] == "roc_auc"
-        test = {role: m["models"][role]["test"]["mean"] for role in ROLES if role in m["models"]}
-        c = chem["test"]["mean"] if chem else None
-        g, p, s = test.get("gnn"), test.get("mlp"), test.get("student")
-
-        def mark(ok):
-            return "–" if ok is None else ("yes" if ok else "no")
-
-        gnn_ok = None if c is None or g is None else (g >= c - 0.01 if higher else g <= 1.02 * c)
-        beats = None if p is None or s is None else (s > p if higher else s < p)
-        best = None if g is None else g
-        if "lm" in m["models"] and best is not None:
-            lm = m["models"]["lm"]["test"]["mean"]
-            best = max(best, lm) if higher else min(best, lm)
-        near_teacher = None if s is None or best is None else _close(s, best, higher)
-        near_chem = None if s is None or c is None else _close(s, c, higher)
+        tests = {role: entry["test"] for role, entry in m["models"].items()}
+        marks = acceptance.checks(tests, chem["test"] if chem else None, higher)
+        keys = ("gnn_vs_chemprop", "student_vs_mlp", "student_vs_teacher", "student_vs_chemprop")
         cells = [
             name,
             f"{m['metric']} {'↑' if higher else '↓'}",
             _cell(chem["test"] if chem else None),
-            *(_cell(m["models"].get(role, {}).get("test")) for role in ROLES),
-            mark(gnn_ok),
-            mark(beats),
-            mark(near_teacher),
-            mark(near_chem),
+            *(_cell(tests.get(role)) for role in ROLES),
+            *(marks.get(k, "–") for k in keys),
             f"{r['wall'] / 60:.1f} min",
             f"{sum(chem['train_seconds']['per_seed']) / 60:.1f} min" if chem else "–",
         ]
@@ -89,7 +73,20 @@ def main() -> int:
     p.add_argument("--config", action="append", default=[])
     p.add_argument("--no-chemprop", action="store_true", help="gallon only")
     p.add_argument("--chemprop", type=Path, default=compare_chemprop.DEFAULT_CHEMPROP)
+    p.add_argument(
+        "--render",
+        nargs="+",
+        type=Path,
+        metavar="SUMMARY_JSON",
+        help="train nothing: print one table from earlier runs' summary.json files",
+    )
     args = p.parse_args()
+    if args.render:
+        merged: dict[str, dict] = {}
+        for path in args.render:
+            merged.update(json.loads(path.read_text()))
+        print(table(merged))
+        return 0
     # Ray starts its workers at nice 15; beside chemprop's thread (nice 0) gallon would get a
     # sliver of the CPU. Equal priority makes the side-by-side run fair (measured: 15 → 0).
     os.environ.setdefault("RAY_worker_niceness", "0")
