@@ -148,7 +148,6 @@ class TrainConfig:
     """Epochs between checkpoints; a crashed worker resumes from the last one."""
     max_failures: int = 2
     """Worker-group failures tolerated per model before the run fails."""
-
     def __post_init__(self) -> None:
         _check(self.epochs > 0, "epochs", "must be positive")
         _check(self.batch_size > 0, "batch_size", "must be positive")
@@ -302,6 +301,13 @@ class DistillConfig:
     the same seed (GALLON's).
     Only outputs are averaged: a representation term keeps the same seed's teacher embedding
     (separately trained teachers' embeddings share no space)."""
+    transfer_trust: Literal["all", "label_range"] = "label_range"
+    """Which teacher-scored transfer molecules teach (regression): label_range (the default)
+    keeps those whose every teacher output lies within the range of the training labels, where
+    the teacher interpolates; beyond it the teacher extrapolates (FreeSolv's GNN scores some
+    drug-like molecules at 140 standard deviations below its training labels), and one such
+    target outweighs thousands of others in a squared error. all: every one. Classification
+    teachers give probabilities, which need no such limit: all are kept."""
     transfer_pool: Literal["random", "similar"] = "random"
     """Which leak-free candidates make the transfer set: random (a seeded draw) or similar (those
     nearest to the training molecules, by Morgan-fingerprint Tanimoto similarity; it tied random

@@ -9,6 +9,9 @@ x (atoms, F), per-molecule y (N, T) scaled, row (N,), t_<teacher>_out (N, T), t_
 Optional transfer molecules (unlabelled: y is NaN) are appended after the dataset's molecules as
 the split `transfer`; their teacher outputs come from the teachers' scores of the transfer set,
 and representation terms are masked out for them (screening returns outputs, not embeddings).
+For regression, `transfer.trust == "label_range"` masks a teacher's output where it leaves the
+training labels' range (the teacher extrapolates there), and molecules no teacher may teach on
+are left out of the `transfer` split.
 
 Molecules are held as one `gallon.batches.PackedGraphs` (atoms and edges as whole-set arrays);
 a batch is a gather from it, the same path inference takes. Models that ignore bonds get
@@ -82,6 +85,13 @@ def teacher_targets(path: str, rows: np.ndarray, train: np.ndarray) -> dict[str,
     }
 
 
+def within_label_range(outputs: np.ndarray, train_labels: np.ndarray) -> np.ndarray:
+    """(N,) float mask: 1 where every task's output (N, T) lies within the [min, max] of the
+    training labels (M, T, NaN = missing) of that task, else 0."""
+    lo, hi = np.nanmin(train_labels, 0), np.nanmax(train_labels, 0)
+    return ((outputs >= lo) & (outputs <= hi)).all(1).astype(np.float32)
+
+
 def load_graph_set(
     features_path: str,
     molecules_path: str,
@@ -129,6 +139,8 @@ def load_graph_set(
                 table = read_table(scored, TRANSFER_COLUMNS).sort_by("row")
                 pos = _join(table.column("row").to_numpy(), -1 - rows[n_own:], scored)
                 t_out = _list_column(table, "output")[pos].astype(np.float32)
+                if task == "regression" and transfer.trust == "label_range":
+                    mask[n_own:, 0] = within_label_range(t_out, y_scaled[index["train"]])
             else:
                 mask[n_own:] = 0.0
             out = np.concatenate([out, t_out])
@@ -139,6 +151,19 @@ def load_graph_set(
         per[f"t_{name}_mask"] = torch.from_numpy(mask)
         per[f"t_{name}_hmask"] = torch.from_numpy(hmask)
         dims[name] = h.shape[1]
+    if transfer and teachers:
+        # a transfer molecule no teacher may teach on only costs time: leave it out
+        taught = np.zeros(len(rows) - n_own, bool)
+        for name in teachers:
+            taught |= per[f"t_{name}_mask"][n_own:, 0].numpy() > 0
+        if not taught.all():
+            logger.info(
+                "transfer set: %d of %d molecules teach (teacher outputs within the training "
+                "labels' range)",
+                taught.sum(),
+                len(taught),
+            )
+        index["transfer"] = index["transfer"][taught]
     table = pa.concat_tables(tables)
     try:
         packed = PackedGraphs.from_table(table, atom_dim, bond_dim, bonds)

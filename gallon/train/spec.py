@@ -26,6 +26,7 @@ class TransferData:
     features: str
     teachers: dict[str, str]
     per_epoch: int  # molecules drawn afresh each epoch (0: all of them)
+    trust: str  # all | label_range: which scored molecules teach (DistillConfig.transfer_trust)
 
 
 @dataclass(frozen=True)

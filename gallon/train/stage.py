@@ -128,6 +128,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
             "features": str(ctx.transfer.features),
             "teachers": {t: str(transfer_targets(ctx, t, seed)) for t in scorers},
             "per_epoch": cfg.distill.transfer_per_epoch,
+            "trust": cfg.distill.transfer_trust,
         }
     return {
         "kind": "graph",

@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 
 from gallon.artifacts import load_model
 from gallon.roles import ROLES
@@ -105,3 +106,36 @@ def test_teacher_seed_mean_is_what_every_student_seed_reads(tiny_run):
         )
         own = pq.read_table(ctx.predictions_path("gnn", seed)).sort_by("row")
         assert mean.column("embedding").to_pylist() == own.column("embedding").to_pylist()
+
+
+@pytest.mark.parametrize("trust", ["label_range", "all"])
+def test_transfer_molecules_teach_only_within_the_training_labels_range(tiny_run, tmp_path, trust):
+    """`distill.transfer_trust: label_range`: a transfer molecule whose teacher output lies
+    outside the training labels' range (standardised) neither teaches nor trains; `all` keeps
+    every one."""
+    import pyarrow as pa
+
+    from gallon.io import read_table, write_table
+    from gallon.train.stage import graph_spec
+    from gallon.train.tasks import get_task
+
+    ctx = tiny_run("logs")
+    train_role(ROLES["gnn"], 0, ctx, fit_local)
+    spec = graph_spec(ROLES["student"], ctx, 0)
+    features = read_table(spec["data"]["features"])
+    write_table(features, tmp_path / "transfer" / "part-0.parquet")  # the same molecules again
+    rows = features.column("row").to_pylist()
+    outputs = [[0.0] if i % 2 else [100.0] for i in range(len(rows))]  # every other one: far out
+    scores = tmp_path / "scores.parquet"
+    write_table(pa.table({"row": rows, "output": outputs}), scores)
+    transfer = {"features": str(tmp_path / "transfer"), "teachers": {"gnn": str(scores)}}
+    spec["data"]["transfer"] = {**transfer, "per_epoch": 0, "trust": trust}
+    data = get_task("graph").load(spec)
+    n_own = len(rows)
+    kept = data.index["transfer"] - n_own  # positions in the transfer table
+    expected = (
+        [i for i in range(len(rows)) if i % 2] if trust == "label_range" else list(range(len(rows)))
+    )
+    assert kept.tolist() == expected
+    taught = data.per_molecule["t_gnn_mask"][n_own:, 0].numpy()
+    assert taught.tolist() == [float(i % 2 or trust == "all") for i in range(len(rows))]
