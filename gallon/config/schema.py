@@ -148,6 +148,7 @@ class TrainConfig:
     """Epochs between checkpoints; a crashed worker resumes from the last one."""
     max_failures: int = 2
     """Worker-group failures tolerated per model before the run fails."""
+
     def __post_init__(self) -> None:
         _check(self.epochs > 0, "epochs", "must be positive")
         _check(self.batch_size > 0, "batch_size", "must be positive")
