@@ -42,11 +42,8 @@ def within(a: Summary, ref: Summary, higher: bool, rmse_ratio: float, auc_margin
         miss = a["mean"] - limit
     if miss <= 0:
         return f"yes ({note})"
-    return (
-        f"tie ({note}; misses by {miss:.3f} < {spread(a, ref):.3f})"
-        if miss <= spread(a, ref)
-        else f"no ({note})"
-    )
+    s = spread(a, ref)
+    return f"tie ({note}; misses by {miss:.3f} < {s:.3f})" if miss <= s else f"no ({note})"
 
 
 def checks(models: dict[str, Summary], chemprop: Summary | None, higher: bool) -> dict[str, str]:
