@@ -66,8 +66,3 @@ def checks(models: dict[str, Summary], chemprop: Summary | None, higher: bool) -
     if student and chemprop:
         out["student_vs_chemprop"] = within(student, chemprop, higher, 1.05, 0.01)
     return out
-
-
-def met(mark: str) -> bool:
-    """A check counts as met when it says yes (a tie is not a pass)."""
-    return mark.startswith("yes")
