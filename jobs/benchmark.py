@@ -34,8 +34,9 @@ def _cell(entry: dict | None) -> str:
     return "–" if not entry else f"{entry['mean']:.3f} ± {entry['std']:.3f}"
 
 
-def table(results: dict[str, dict]) -> str:
-    """The issue's acceptance table: test means ± std, each check decided by the seeds' spread."""
+def table(results: dict[str, dict], split: str = "test") -> str:
+    """The issue's acceptance table: means ± std on `split` (test, or val: the same checks as
+    validation sees them, which is what gallon selects on), each decided by the seeds' spread."""
     head = ["dataset", "metric", "chemprop v2", "GNN teacher", "plain MLP", "student"]
     head += [
         "GNN ≤1.02× / ≥−0.01 chemprop",
@@ -43,25 +44,47 @@ def table(results: dict[str, dict]) -> str:
         "student ≈ teacher",
         "student ≈ chemprop",
     ]
-    head += ["gallon wall", "chemprop wall"]
+    head += ["gallon wall", "chemprop wall"] if split == "test" else []
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for name, r in results.items():
-        m, chem = r["metrics"], r.get("chemprop")
+        m, chem = r["metrics"], r.get("chemprop") or {}
         higher = m["metric"] == "roc_auc"
-        tests = {role: entry["test"] for role, entry in m["models"].items()}
-        marks = acceptance.checks(tests, chem["test"] if chem else None, higher)
+        scores = {role: entry[split] for role, entry in m["models"].items()}
+        marks = acceptance.checks(scores, chem.get(split), higher)
         keys = ("gnn_vs_chemprop", "student_vs_mlp", "student_vs_teacher", "student_vs_chemprop")
         cells = [
             name,
             f"{m['metric']} {'↑' if higher else '↓'}",
-            _cell(chem["test"] if chem else None),
-            *(_cell(tests.get(role)) for role in ROLES),
+            _cell(chem.get(split)),
+            *(_cell(scores.get(role)) for role in ROLES),
             *(marks.get(k, "–") for k in keys),
-            f"{r['wall'] / 60:.1f} min",
-            f"{sum(chem['train_seconds']['per_seed']) / 60:.1f} min" if chem else "–",
         ]
+        if split == "test":
+            cells.append(f"{r['wall'] / 60:.1f} min")
+            cells.append(f"{sum(chem['train_seconds']['per_seed']) / 60:.1f} min" if chem else "–")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def summary_text(results: dict[str, dict], seeds: str) -> str:
+    host = f"{platform.machine()}, {os.cpu_count()} CPUs"
+    return (
+        f"Test set, mean ± std over seeds {seeds} ({host}).\n\n{table(results)}\n\n"
+        f"The same checks on the validation set:\n\n{table(results, 'val')}\n"
+    )
+
+
+def _merge(paths: list[Path]) -> dict[str, dict]:
+    """Earlier runs' summary.json files, with each dataset's chemprop summary re-read from its
+    run folder (where `compare_chemprop.py --validation-only` may have added validation)."""
+    merged: dict[str, dict] = {}
+    for path in paths:
+        for name, result in json.loads(path.read_text()).items():
+            chem = path.parent / name / "chemprop" / "summary.json"
+            if chem.is_file():
+                result["chemprop"] = json.loads(chem.read_text())
+            merged[name] = result
+    return merged
 
 
 def main() -> int:
@@ -82,10 +105,9 @@ def main() -> int:
     )
     args = p.parse_args()
     if args.render:
-        merged: dict[str, dict] = {}
-        for path in args.render:
-            merged.update(json.loads(path.read_text()))
-        print(table(merged))
+        merged = _merge(args.render)
+        seeds = sorted({s for r in merged.values() for s in r["metrics"]["seeds"]})
+        print(summary_text(merged, ",".join(map(str, seeds))))
         return 0
     # Ray starts its workers at nice 15; beside chemprop's thread (nice 0) gallon would get a
     # sliver of the CPU. Equal priority makes the side-by-side run fair (measured: 15 → 0).
@@ -132,9 +154,7 @@ def main() -> int:
             queue.append(done_marker)
             ready.notify_all()
         worker.join()
-    host = f"{platform.machine()}, {os.cpu_count()} CPUs"
-    text = table(results)
-    summary = f"Test set, mean ± std over seeds {args.seeds} ({host}).\n\n{text}\n"
+    summary = summary_text(results, args.seeds)
     (Path(args.out) / "summary.md").write_text(summary)
     (Path(args.out) / "summary.json").write_text(json.dumps(results, indent=1, default=str))
     print(summary)

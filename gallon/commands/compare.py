@@ -6,8 +6,13 @@
 For each run folder it writes the run's molecules as chemprop's CSV (the SMILES as written in
 the input file, targets), the split as chemprop's --splits-file (positions in that CSV, from
 splits.json), trains one model per seed (`chemprop train ... --data-seed S --pytorch-seed S`,
-everything else at chemprop's defaults, one CPU thread), scores the test predictions with
-gallon's metrics and writes <run>/chemprop/summary.json.
+everything else at chemprop's defaults, one CPU thread), scores its test predictions and, with
+`chemprop predict`, its validation predictions with gallon's metrics, and writes
+<run>/chemprop/summary.json. Validation is what gallon selects on, so it shows whether a gap on
+test is one validation could have seen. `--validation-only` scores the models a finished
+comparison left (no training):
+
+    python jobs/compare_chemprop.py runs/bench/esol --validation-only
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from gallon.evaluation.metrics import evaluate, summarize
 DEFAULT_CHEMPROP = Path(shutil.which("chemprop") or Path(".venv-chemprop/bin/chemprop").resolve())
 
 
-def export(run: Path, out: Path) -> tuple[dict, np.ndarray, list[int]]:
-    """data.csv + splits.json for chemprop; returns (dataset info, labels, test positions)."""
+def export(run: Path, out: Path) -> tuple[dict, np.ndarray, dict[str, list[int]]]:
+    """data.csv, val.csv and splits.json for chemprop; returns (dataset info, labels (N, T),
+    positions in data.csv per split)."""
     info = json.loads((run / "dataset.json").read_text())
     mols = pq.read_table(run / "molecules.parquet").to_pydict()
     y = np.asarray(mols["y"], dtype=float)
@@ -54,7 +60,8 @@ def export(run: Path, out: Path) -> tuple[dict, np.ndarray, list[int]]:
         for name in ("train", "val", "test")
     }
     (out / "splits.json").write_text(json.dumps([chosen]))
-    return info, y, chosen["test"]
+    frame.iloc[chosen["val"]].to_csv(out / "val.csv", index=False)
+    return info, y, chosen
 
 
 def train(chemprop: Path, out: Path, info: dict, seed: int, extra: list[str]) -> float:
@@ -94,19 +101,44 @@ def test_predictions(folder: Path, targets: list[str]) -> np.ndarray:
     return pd.read_csv(path)[targets].to_numpy(dtype=float)
 
 
+def val_predictions(chemprop: Path, out: Path, seed: int, targets: list[str]) -> np.ndarray:
+    """The seed's trained model (`chemprop predict`) on val.csv → (N_val, T) predictions."""
+    folder = out / f"seed_{seed}"
+    (model,) = sorted(folder.rglob("best.pt"))[:1]
+    preds = folder / "val_predictions.csv"
+    command = [str(chemprop), "predict", "-i", str(out / "val.csv"), "-s", "smiles"]
+    command += ["--model-paths", str(model), "-o", str(preds)]
+    subprocess.run(
+        command,
+        check=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    return pd.read_csv(preds)[targets].to_numpy(dtype=float)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("runs", nargs="+", type=Path)
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--chemprop", type=Path, default=DEFAULT_CHEMPROP)
     p.add_argument("--extra", default="", help="extra chemprop train flags, e.g. '--epochs 30'")
+    p.add_argument(
+        "--validation-only",
+        action="store_true",
+        help="train nothing: add the validation metric of the models an earlier comparison left",
+    )
     args = p.parse_args(argv)
     if not args.chemprop.exists():
         print(f"error: {args.chemprop} not found; run make chemprop-venv first.", file=sys.stderr)
         return 2
     seeds = [int(s) for s in args.seeds.split(",")]
     for run in args.runs:
-        print(json.dumps(compare(run, seeds, args.chemprop, args.extra)))
+        if args.validation_only:
+            print(json.dumps(add_validation(run, seeds, args.chemprop)))
+        else:
+            print(json.dumps(compare(run, seeds, args.chemprop, args.extra)))
     return 0
 
 
@@ -115,12 +147,12 @@ def compare(
 ) -> dict:
     """Train chemprop on the run's split for each seed; writes and returns the summary."""
     out = run / "chemprop"
-    info, y, test = export(run, out)
+    info, y, split = export(run, out)
     scores, walls = [], []
     for seed in seeds:
         walls.append(train(chemprop, out, info, seed, extra.split()))
         pred = test_predictions(out / f"seed_{seed}", info["targets"])
-        scores.append(evaluate(info["task"], y[test], pred)[info["metric"]])
+        scores.append(evaluate(info["task"], y[split["test"]], pred)[info["metric"]])
         print(
             f"chemprop {info['name']} seed {seed}: test {info['metric']} {scores[-1]:.4f} "
             f"({walls[-1]:.0f} s)",
@@ -130,12 +162,36 @@ def compare(
         "dataset": info["name"],
         "metric": info["metric"],
         "seeds": seeds,
+        "val": _validation(chemprop, out, info, y, split["val"], seeds),
         "test": summarize(scores),
         "train_seconds": summarize(walls),
         "chemprop_flags": extra or "defaults",
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def add_validation(run: Path, seeds: list[int], chemprop: Path = DEFAULT_CHEMPROP) -> dict:
+    """Score an earlier comparison's models on the validation split; updates its summary."""
+    out = run / "chemprop"
+    path = out / "summary.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run the comparison first.")
+    summary = json.loads(path.read_text())
+    info, y, split = export(run, out)
+    summary["val"] = _validation(chemprop, out, info, y, split["val"], seeds)
+    path.write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _validation(
+    chemprop: Path, out: Path, info: dict, y: np.ndarray, val: list[int], seeds: list[int]
+) -> dict:
+    scores = []
+    for seed in seeds:
+        pred = val_predictions(chemprop, out, seed, info["targets"])
+        scores.append(evaluate(info["task"], y[val], pred)[info["metric"]])
+    return summarize(scores)
 
 
 if __name__ == "__main__":
