@@ -69,6 +69,7 @@ def prepare_inputs(
     caller's to call, also after an error).
     """
     prepared = prepare(cfg.data, cfg.split)  # all input checks happen here, before Ray
+    cfg = cfg.for_task(prepared.info.task)
     out = out or run_folder(cfg, prepared.info.name)
     out.mkdir(parents=True, exist_ok=True)
     log_to_file(out / "run.log")

@@ -175,7 +175,7 @@ class RunProgress:
 
 def run_steps(cfg, n_molecules: int, n_train: int) -> list[Step]:
     """The steps `run_all` will take for `cfg`, in order, with their sizes."""
-    from gallon.roles import own_student_features, training_order, transfer_size
+    from gallon.roles import own_student_features, teaches, training_order, transfer_size
 
     twice = own_student_features(cfg)  # the graph-free models' own featurisation
     steps = [Step("features", "features", n_molecules * (2 if twice else 1))]
@@ -189,6 +189,6 @@ def run_steps(cfg, n_molecules: int, n_train: int) -> list[Step]:
     for role, seed in training_order(cfg):
         # a student distilled from the GNN also trains on the transfer set
         per_epoch = min(transfer, cfg.distill.transfer_per_epoch or transfer)
-        rows = n_train + (per_epoch if role.teachers(cfg).get("gnn", 0) > 0 else 0)
+        rows = n_train + (per_epoch if teaches(role.teachers(cfg).get("gnn", 0)) else 0)
         steps.append(Step(f"{role.name} seed {seed}", role.name, rows * role.net(cfg).train.epochs))
     return steps

@@ -21,6 +21,12 @@ ROLES: dict[str, Role] = {
 }
 
 
+def teaches(weight: float | None) -> bool:
+    """Whether a teacher term with this weight is on: unset (None) means the task type's default
+    (`Config.for_task`), which is positive."""
+    return weight is None or weight > 0
+
+
 def ordered(names: tuple[str, ...]) -> list[Role]:
     """The named roles in training order."""
     return [role for name, role in ROLES.items() if name in names]
@@ -34,7 +40,7 @@ def training_order(cfg, roles: list[Role] | None = None) -> list[tuple[Role, int
     roles, seeds = roles or ordered(cfg.run.roles), cfg.run.seeds
     if cfg.distill.teacher_seeds != "mean":
         return [(role, seed) for seed in seeds for role in roles]
-    taught = {t for r in roles for t, w in r.teachers(cfg).items() if w > 0}
+    taught = {t for r in roles for t, w in r.teachers(cfg).items() if teaches(w)}
     first = [(r, s) for r in roles if r.name in taught for s in seeds]
     return first + [(r, s) for s in seeds for r in roles if r.name not in taught]
 
@@ -44,7 +50,7 @@ def transfer_size(cfg) -> int:
     role distilled from it (only those train on the transfer set), else 0."""
     if "gnn" not in cfg.run.roles:
         return 0
-    pupils = any(r.teachers(cfg).get("gnn", 0) > 0 for r in ordered(cfg.run.roles))
+    pupils = any(teaches(r.teachers(cfg).get("gnn", 0)) for r in ordered(cfg.run.roles))
     return cfg.distill.transfer if pupils else 0
 
 

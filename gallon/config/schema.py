@@ -6,7 +6,7 @@ in `__post_init__` and raise `ConfigError` with one sentence; type checks are do
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from gallon.errors import ConfigError
@@ -261,12 +261,19 @@ class LMConfig:
         _check(0 <= self.label_smoothing < 1, "label_smoothing", "must be in [0, 1)")
 
 
+DEFAULT_ALPHA: dict[str, float] = {"classification": 1.0, "regression": 3.0}
+"""`distill.alpha` when unset, by task type."""
+
+
 @dataclass(frozen=True)
 class DistillConfig:
     """Teacher → student terms: loss = sup(y) + alpha·L(GNN) + beta·L(LM)."""
 
-    alpha: float = 1.0
-    """Weight of the GNN teacher's term (0 switches it off)."""
+    alpha: float | None = None
+    """Weight of the GNN teacher's term (0 switches it off); unset: the task type's default,
+    `DEFAULT_ALPHA` (1 for classification, 3 for regression: on the regression sets' validation
+    molecules a three times stronger teacher term brought the student closer to its teacher,
+    docs/benchmarks.md). A run writes the weight it used into its config.yaml."""
     beta: float = 0.1
     """Weight of the LM teacher's term (0 switches it off)."""
     kind: DistillKind = "label"
@@ -315,7 +322,7 @@ class DistillConfig:
     on FreeSolv's and ESOL's validation sets, docs/benchmarks.md)."""
 
     def __post_init__(self) -> None:
-        _check(self.alpha >= 0, "alpha", "must not be negative")
+        _check(self.alpha is None or self.alpha >= 0, "alpha", "must not be negative")
         _check(self.transfer >= 0, "transfer", "must not be negative")
         _check(self.transfer_per_epoch >= 0, "transfer_per_epoch", "must not be negative")
         _check(self.beta >= 0, "beta", "must not be negative")
@@ -535,3 +542,11 @@ class Config:
     explain: ExplainConfig = field(default_factory=ExplainConfig)
     run: RunConfig = field(default_factory=RunConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
+
+    def for_task(self, task: Task) -> Config:
+        """This config with the task type's defaults filled in where a key was left unset
+        (`distill.alpha`); a run resolves them once its dataset's task is known."""
+        if self.distill.alpha is not None:
+            return self
+        distill = replace(self.distill, alpha=DEFAULT_ALPHA[task])
+        return replace(self, distill=distill)

@@ -48,6 +48,9 @@ class RunContext:
     transfer: Any = None  # gallon.train.transfer.TransferSet when transfer distillation is on
     _data: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        self.cfg = self.cfg.for_task(self.info.task)  # e.g. distill.alpha by task type
+
     def features_for(self, model: str) -> FeatureSet:
         """The features a registered model trains on: graph networks get `features`, models
         that ignore bonds get `student_features` when the run has them."""

@@ -38,6 +38,16 @@ def test_overrides_are_typed():
     assert isinstance(cfg.distill.alpha, float)
 
 
+def test_unset_alpha_takes_the_task_types_default_and_a_set_one_stays():
+    cfg = Config()
+    assert cfg.distill.alpha is None
+    assert cfg.for_task("regression").distill.alpha == 3.0
+    assert cfg.for_task("classification").distill.alpha == 1.0
+    chosen = load_config(overrides=["distill.alpha=0.5"])
+    assert chosen.for_task("regression") is chosen
+    assert "alpha: 3.0" in dump_yaml(cfg.for_task("regression"))  # what a run's config.yaml says
+
+
 def test_partial_section_keeps_other_defaults(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("student:\n  hidden: 32\n")

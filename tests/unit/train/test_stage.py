@@ -25,7 +25,9 @@ def test_roles_write_predictions_artifacts_and_distil(tiny_run):
                 + ["test"] * len(ctx.splits["test"])
             )
         hp = json.loads((ctx.out / "student" / "seed_0" / "hparams.json").read_text())
-        assert hp["teachers"] == {"gnn": ctx.cfg.distill.alpha} and hp["targets"] == [target]
+        # distill.alpha left unset: the task type's default reaches the worker
+        assert hp["teachers"] == {"gnn": {"active": 1.0, "logs": 3.0}[target]}
+        assert hp["targets"] == [target]
         assert set(runs[2].metrics) == {"train", "val", "test"}
 
 
