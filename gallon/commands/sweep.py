@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     inputs = prepare_inputs(cfg)
     ctx, out, info = inputs.ctx, inputs.out, inputs.ctx.info
-    ctx.cfg = cfg = relevant_space(cfg, info.task)
+    ctx.cfg = cfg = relevant_space(ctx.cfg, info.task)  # ctx.cfg: task-type defaults filled in
     swept = ROLES[cfg.sweep.role]
     if swept.name == "student":
         teachers = [r for r in ordered(cfg.run.roles) if r.name in ("lm", "gnn")]
