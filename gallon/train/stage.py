@@ -261,7 +261,7 @@ def train_role(role: Role, seed: int, ctx: RunContext, fitter: Callable | None =
     model = kind.build_model(typed)
     model.load_state_dict(result.best_state)
     data = ctx.dataset(typed)
-    out, h = predict(kind, model, data)
+    out, h = predict(kind, model, data, threads=typed.train.cpus_per_worker)  # as it trained
     pred = to_predictions(out, ctx.info.task, data.y_mean, data.y_std)
     table = pa.table(
         {

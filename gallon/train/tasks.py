@@ -55,8 +55,25 @@ def predict(
     positions: np.ndarray | None = None,
     batch_size: int = 512,
     device=None,
+    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Model in eval mode → (raw outputs (N, T), pooled representations (N, D))."""
+    """Model in eval mode → (raw outputs (N, T), pooled representations (N, D)).
+
+    `threads`: torch's intra-op threads for this call, restored afterwards (None: the process's
+    own). CPU sums are split by thread count, so the last bit of an output depends on it; a
+    driver pins it to get the same teacher outputs wherever it runs (a `ray job` driver inherits
+    OMP_NUM_THREADS=1 from Ray, a local one has every core), and a student distilled from them
+    then trains to the same weights."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _predict(task, model, data, positions, batch_size, device)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _predict(task, model, data, positions, batch_size, device) -> tuple[np.ndarray, np.ndarray]:
     model.eval()
     # Texts run sorted by length (fewer padded tokens; outputs are put back in order). Training
     # batches stay random: batches of similar length are batches of similar-sized molecules,

@@ -141,3 +141,33 @@ def test_transfer_molecules_teach_only_within_the_training_labels_range(tiny_run
     assert kept.tolist() == expected
     taught = data.per_molecule["t_gnn_mask"][n_own:, 0].numpy()
     assert taught.tolist() == [float(i % 2 or trust == "all") for i in range(len(rows))]
+
+
+def test_the_driver_predicts_at_the_roles_thread_count_whatever_its_own(tiny_run, monkeypatch):
+    """The last bit of a CPU sum depends on torch's thread count, and a student distilled from a
+    teacher's outputs inherits it: a `ray job` driver (OMP_NUM_THREADS=1 from Ray) and a local
+    one (every core) trained different students from the same teacher. The driver predicts at
+    the thread count the role trained with, and keeps its own afterwards."""
+    import torch
+
+    from gallon.train import tasks
+
+    seen = []
+    real = tasks._predict
+    monkeypatch.setattr(
+        tasks, "_predict", lambda *a: seen.append(torch.get_num_threads()) or real(*a)
+    )
+
+    def fit_elsewhere(*args):  # a Ray Train worker is another process: the driver's count stays
+        result = fit_local(*args)
+        torch.set_num_threads(1)
+        seen.clear()
+        return result
+
+    ctx = tiny_run("logs", overrides=("gnn.train.cpus_per_worker=2",))
+    before = torch.get_num_threads()
+    try:
+        train_role(ROLES["gnn"], 0, ctx, fit_elsewhere)
+        assert seen == [2] and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
