@@ -141,7 +141,8 @@ class TrainConfig:
     num_workers: int = 1
     """Ray Train workers; more than one trains with DDP (gloo on CPU, NCCL on GPU)."""
     cpus_per_worker: int = 1
-    """CPUs reserved per worker (also its torch thread count)."""
+    """CPUs reserved per worker (also its torch thread count, and the driver's while it writes
+    the model's predictions, so they are the same bits wherever the driver runs)."""
     use_gpu: bool = False
     """One GPU per worker."""
     checkpoint_every: int = 5
