@@ -138,6 +138,11 @@ class TrainConfig:
     """What picks the kept epoch (and what patience waits on): the validation metric (ROC-AUC,
     RMSE), or the validation loss (binary cross-entropy, MSE on standardised targets), which is
     chemprop's choice and steadier on small validation sets with few positives."""
+    bn_stats: Literal["running", "full_pass"] = "running"
+    """The statistics BatchNorm layers normalise with when the model is evaluated: running
+    (PyTorch's exponential average over the last training batches) or full_pass (recomputed
+    before each validation from one pass over the epoch's training molecules, as
+    torch.optim.swa_utils.update_bn does; a steadier validation curve for one forward pass)."""
     num_workers: int = 1
     """Ray Train workers; more than one trains with DDP (gloo on CPU, NCCL on GPU)."""
     cpus_per_worker: int = 1

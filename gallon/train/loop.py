@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from gallon.evaluation.metrics import PRIMARY, evaluate, is_better, to_predictions
+from gallon.train.batchnorm import recompute_batchnorm
 from gallon.train.objectives import Objective, TrainModule, resolve_terms, supervised_loss
 from gallon.train.schedule import build_scheduler, steps_per_epoch
 from gallon.train.spec import WorkerSpec
@@ -168,6 +169,8 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
             n_batches += 1
             for k, v in parts.items():
                 totals[k] = totals.get(k, 0.0) + v
+        if tc.bn_stats == "full_pass":
+            recompute_batchnorm(kind, model, gs, train_pos, tc.batch_size, session.device)
         val = score_split(kind, model, gs, "val", task, session.device)
         value = val[metric]
         if is_better(select, val[select], state["best_select"]) or state["best_state"] is None:
