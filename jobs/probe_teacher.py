@@ -90,7 +90,7 @@ def train_seed(ctx, seed: int) -> dict[str, np.ndarray]:
     return result
 
 
-def rmse(pred, y, scale) -> float:
+def figure(pred, y, scale) -> float:
     """RMSE in target units (regression: `scale` = the label std), or ROC-AUC (`scale` NaN)."""
     if np.isnan(scale):
         return float(roc_auc_score(y, pred))
@@ -117,7 +117,7 @@ def split_half(epochs: np.ndarray, y: np.ndarray, scale: float, n: int = 200) ->
             a = rng.permutation(len(y)) < len(y) // 2
         for pick, score in ((a, ~a), (~a, a)):
             e = int(np.argmin(losses(epochs[:, pick], y[pick], scale)))
-            scores.append(rmse(epochs[e, score], y[score], scale))
+            scores.append(figure(epochs[e, score], y[score], scale))
     return float(np.mean(scores))
 
 
@@ -131,21 +131,21 @@ def report(path: Path, show_test: bool) -> None:
         sc, yv, yt = float(g["y_std"]), g["val_y"], g["test_y"]
         best = int(np.argmin(losses(g["val_epochs"], yv, sc)))
         best_bn = int(np.argmin(losses(g["val_pbn_epochs"], yv, sc)))
-        add("best (the kept epoch's own validation)", rmse(g["val_epochs"][best], yv, sc))
+        add("best (the kept epoch's own validation)", figure(g["val_epochs"][best], yv, sc))
         add("best, split-half (honest)", split_half(g["val_epochs"], yv, sc))
-        add("best, BN full pass (own validation)", rmse(g["val_pbn_epochs"][best_bn], yv, sc))
+        add("best, BN full pass (own validation)", figure(g["val_pbn_epochs"][best_bn], yv, sc))
         add("best, BN full pass, split-half", split_half(g["val_pbn_epochs"], yv, sc))
         add(
             "one epoch, mean over epochs 26-50",
-            np.mean([rmse(p, yv, sc) for p in g["val_epochs"][25:]]),
+            np.mean([figure(p, yv, sc) for p in g["val_epochs"][25:]]),
         )
         for k in STARTS:
-            add(f"swa from epoch {k + 1}", rmse(g[f"val_swa{k}"], yv, sc))
+            add(f"swa from epoch {k + 1}", figure(g[f"val_swa{k}"], yv, sc))
         if show_test:
-            add("TEST best", rmse(g["test_epochs"][best], yt, sc))
-            add("TEST best, BN full pass", rmse(g["test_pbn_epochs"][best_bn], yt, sc))
+            add("TEST best", figure(g["test_epochs"][best], yt, sc))
+            add("TEST best, BN full pass", figure(g["test_pbn_epochs"][best_bn], yt, sc))
             for k in STARTS:
-                add(f"TEST swa from epoch {k + 1}", rmse(g[f"test_swa{k}"], yt, sc))
+                add(f"TEST swa from epoch {k + 1}", figure(g[f"test_swa{k}"], yt, sc))
     print(f"{path}: seeds {seeds}, validation RMSE or ROC-AUC, mean ± std (per seed)")
     for name, v in rows.items():
         spread = np.std(v, ddof=1) if len(v) > 1 else 0.0
