@@ -56,7 +56,7 @@ class KeepEveryEpoch(LocalSession):
 
 
 def train_seed(ctx, seed: int) -> dict[str, np.ndarray]:
-    """(epochs, n) standardised outputs on val/test per epoch, and per SWA start."""
+    """(epochs, n) outputs (standardised, or logits) on val/test per epoch, and per SWA start."""
     spec = WorkerSpec.parse(ROLES["gnn"].spec(ctx, seed))
     spec = spec.replace(train=dataclasses.replace(spec.train, checkpoint_every=1))
     task = get_task(spec.kind)
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--out", type=Path, help=".npz to write")
     p.add_argument("--report", action="store_true")
-    p.add_argument("--test", action="store_true", help="also print test RMSE (after choosing)")
+    p.add_argument("--test", action="store_true", help="also print test figures (after a choice)")
     p.add_argument("--set", action="append", default=[], dest="overrides", metavar="KEY=VALUE")
     args = p.parse_args(argv)
     if args.report:
