@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from gallon.cli import divert_unless_verbose, diverted, init_ray, log_to_file, run_folder, terminal
 from gallon.config import Config, dump_yaml
@@ -21,7 +22,7 @@ from gallon.data.prepare import Prepared, prepare, write_prepared
 from gallon.evaluation.summary import summarize_runs
 from gallon.features.stage import featurize
 from gallon.io import write_json, write_table, write_text
-from gallon.lm.stage import EXPLANATIONS
+from gallon.lm.stage import EXPLANATIONS, lm_splits
 from gallon.progress import RunProgress, run_steps
 from gallon.report.markdown import write_report
 from gallon.roles import own_student_features, transfer_size
@@ -115,14 +116,23 @@ def _prepare(
         explain = cfg.explain
         if cfg.run.storage and not explain.cache_dir:  # one cache for every node and run
             explain = replace(explain, cache_dir=Storage(cfg.run.storage).uri("explanations"))
+        molecules = _lm_molecules(cfg, prepared)
         with shown.step("explanations"):
             table, explain_errors, stats = explain_molecules(
-                prepared.molecules, info.name, list(info.targets), info.task, explain
+                molecules, info.name, list(info.targets), info.task, explain
             )
         write_table(table, out / EXPLANATIONS)
         write_json(stats.as_dict(), out / "explain_stats.json")
         errors.append(explain_errors)
-        sections.append(report_section(table, stats, cfg.lm.missing_explanation))
+        section = report_section(table, stats, cfg.lm.missing_explanation)
+        if molecules is not prepared.molecules:
+            section += (
+                f"\n\n`lm.subset`: {molecules.num_rows} of {prepared.molecules.num_rows} "
+                "molecules, a seeded sample in the split's proportions, were explained; the LM "
+                "teacher trained on, was validated on and is tested on that sample only, and "
+                "students distil it only there. Every other role uses every molecule."
+            )
+        sections.append(section)
     all_errors = pa.concat_tables(errors)
     write_table(all_errors, out / "errors.parquet")
     ctx = RunContext(cfg, out, info, features, prepared.splits, student_features)
@@ -131,6 +141,24 @@ def _prepare(
             ctx.transfer = _transfer_set(cfg, prepared, out)
     ctx.publish()  # training workers on other nodes read features and explanations from there
     return ctx, all_errors, sections
+
+
+def _lm_molecules(cfg: Config, prepared: Prepared) -> pa.Table:
+    """The molecules the LLM explains: all, or with `lm.subset` the LM teacher's sample."""
+    if cfg.lm.subset is None:
+        return prepared.molecules
+    sample = lm_splits(cfg, prepared.splits)
+    rows = sorted(r for name in ("train", "val", "test") for r in sample[name])
+    logger.info(
+        "lm.subset: the LLM explains and the LM teacher reads %d of %d molecules "
+        "(train %d, validation %d, test %d; seed %d)",
+        len(rows),
+        prepared.molecules.num_rows,
+        *(len(sample[name]) for name in ("train", "val", "test")),
+        cfg.lm.subset_seed,
+    )
+    keep = pc.is_in(prepared.molecules.column("row"), value_set=pa.array(rows, pa.int64()))
+    return prepared.molecules.filter(keep)
 
 
 def _transfer_set(cfg: Config, prepared: Prepared, out: Path):

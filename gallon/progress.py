@@ -175,12 +175,14 @@ class RunProgress:
 
 def run_steps(cfg, n_molecules: int, n_train: int) -> list[Step]:
     """The steps `run_all` will take for `cfg`, in order, with their sizes."""
+    from gallon.config.schema import LMConfig
     from gallon.roles import own_student_features, teaches, training_order, transfer_size
 
     twice = own_student_features(cfg)  # the graph-free models' own featurisation
     steps = [Step("features", "features", n_molecules * (2 if twice else 1))]
+    lm_share = min(1.0, (cfg.lm.subset or n_molecules) / max(n_molecules, 1))  # lm.subset
     if "lm" in cfg.run.roles:
-        steps.append(Step("explanations", "explain", n_molecules))
+        steps.append(Step("explanations", "explain", round(n_molecules * lm_share)))
 
     transfer = transfer_size(cfg)
     if transfer:
@@ -190,5 +192,7 @@ def run_steps(cfg, n_molecules: int, n_train: int) -> list[Step]:
         # a student distilled from the GNN also trains on the transfer set
         per_epoch = min(transfer, cfg.distill.transfer_per_epoch or transfer)
         rows = n_train + (per_epoch if teaches(role.teachers(cfg).get("gnn", 0)) else 0)
+        if isinstance(role.net(cfg), LMConfig):  # the LM teacher reads its sample only
+            rows = round(n_train * lm_share)
         steps.append(Step(f"{role.name} seed {seed}", role.name, rows * role.net(cfg).train.epochs))
     return steps

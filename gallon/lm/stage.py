@@ -6,9 +6,24 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from gallon.data.splits import Split, split_sample
 from gallon.io import write_json
 
 EXPLANATIONS = "explanations.parquet"
+
+
+def lm_splits(cfg, splits: dict[str, Any]) -> Split:
+    """The rows the LLM explains and the LM teacher trains on, validates and is tested on, per
+    split: every row, or with `lm.subset` a seeded sample in the split's proportions."""
+    if cfg.lm.subset is None:
+        return splits
+    return split_sample(splits, cfg.lm.subset, cfg.lm.subset_seed)
+
+
+def sampled_teachers(cfg) -> list[str]:
+    """Teacher roles whose outputs cover only a sample of the molecules (the LM teacher with
+    `lm.subset`): a student masks their terms on the molecules they did not score."""
+    return ["lm"] if cfg.lm.subset is not None else []
 
 
 def text_spec(role, ctx, seed: int) -> dict[str, Any]:
@@ -32,7 +47,7 @@ def text_spec(role, ctx, seed: int) -> dict[str, Any]:
         "data": {
             "explanations": str(ctx.out / EXPLANATIONS),
             "molecules": str(ctx.out / "molecules.parquet"),
-            "splits": ctx.splits,
+            "splits": lm_splits(ctx.cfg, ctx.splits),
             "missing_explanation": lm.missing_explanation,
         },
         # no teachers; the other keys are inert, and fixed so that they never change reuse keys

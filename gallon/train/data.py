@@ -72,17 +72,29 @@ def _join(table_rows: np.ndarray, rows: np.ndarray, what: str) -> np.ndarray:
     return pos
 
 
-def teacher_targets(path: str, rows: np.ndarray, train: np.ndarray) -> dict[str, np.ndarray]:
-    """A teacher's predictions file joined to `rows`: raw outputs (N, T) and its pooled
-    representation z-scored with the statistics of the `train` positions (N, D)."""
+def teacher_targets(
+    path: str, rows: np.ndarray, train: np.ndarray, partial: bool = False
+) -> dict[str, np.ndarray]:
+    """A teacher's predictions file joined to `rows`: raw outputs (N, T), its pooled
+    representation z-scored with the statistics of the `train` positions it scored (N, D), and
+    `known` (N,), 1 where it scored the molecule. A teacher must score every row unless
+    `partial` (the LM teacher on its `lm.subset` sample): there, the rest get zeros, known 0."""
     table = read_table(path, ("row", "output", "embedding")).sort_by("row")
-    pos = _join(table.column("row").to_numpy(), rows, f"teacher outputs {path}")
+    table_rows = table.column("row").to_numpy()
+    if partial:
+        pos = np.minimum(np.searchsorted(table_rows, rows), max(len(table_rows) - 1, 0))
+        known = (table_rows[pos] == rows) if len(table_rows) else np.zeros(len(rows), bool)
+    else:
+        pos, known = _join(table_rows, rows, f"teacher outputs {path}"), np.ones(len(rows), bool)
     emb = _list_column(table, "embedding")[pos].astype(np.float32)
-    mu, sd = emb[train].mean(0), emb[train].std(0)
-    return {
-        "out": _list_column(table, "output")[pos].astype(np.float32),
-        "h": (emb - mu) / np.where(sd > 1e-6, sd, 1.0),
-    }
+    out = _list_column(table, "output")[pos].astype(np.float32)
+    fit = train[known[train]]
+    if len(fit) == 0:
+        raise InputError(f"teacher outputs {path} score none of the training molecules.")
+    mu, sd = emb[fit].mean(0), emb[fit].std(0)
+    h = (emb - mu) / np.where(sd > 1e-6, sd, 1.0)
+    out[~known], h[~known] = 0.0, 0.0
+    return {"out": out, "h": h, "known": known.astype(np.float32)}
 
 
 def within_label_range(outputs: np.ndarray, train_labels: np.ndarray) -> np.ndarray:
@@ -102,8 +114,10 @@ def load_graph_set(
     teachers: dict[str, str] | None = None,
     transfer: TransferData | None = None,
     bonds: bool = True,
+    partial: tuple[str, ...] = (),
 ) -> GraphSet:
-    """The dataset's molecules (+ the `transfer` molecules, scored by `transfer.teachers`)."""
+    """The dataset's molecules (+ the `transfer` molecules, scored by `transfer.teachers`).
+    Teachers named in `partial` may have scored only some molecules; elsewhere they are masked."""
     feats = read_table(features_path, FEATURE_COLUMNS).sort_by("row")
     mols = read_table(molecules_path, ("row", "y")).sort_by("row")
     rows = feats.column("row").to_numpy()
@@ -128,10 +142,11 @@ def load_graph_set(
     per = {"y": torch.tensor(y_scaled, dtype=torch.float32), "row": torch.tensor(rows)}
     dims = {}
     for name, path in (teachers or {}).items():
-        got = teacher_targets(path, rows[:n_own], index["train"])
+        got = teacher_targets(path, rows[:n_own], index["train"], name in partial)
         out, h = got["out"], got["h"]
         mask = np.ones((len(rows), 1), np.float32)  # the teacher's output is known
-        hmask = np.ones((len(rows), 1), np.float32)  # its representation is known
+        mask[:n_own, 0] = got["known"]
+        hmask = mask.copy()  # its representation is known
         if transfer:
             scored = transfer.teachers.get(name)
             t_out = np.zeros((len(rows) - n_own, n_tasks), np.float32)

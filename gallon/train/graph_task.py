@@ -26,6 +26,7 @@ class GraphTask:
             d.teachers,
             d.transfer,
             bonds=MODELS[spec.model["name"]].uses_bonds,
+            partial=d.partial,
         )
 
     def build_model(self, spec: WorkerSpec | dict) -> torch.nn.Module:

@@ -39,6 +39,7 @@ class GraphData:
     atom_dim: int
     bond_dim: int
     teachers: dict[str, str]  # teacher role → its predictions table
+    partial: tuple[str, ...]  # teachers that scored only a sample (lm.subset): masked elsewhere
     transfer: TransferData | None
 
 

@@ -24,6 +24,7 @@ from gallon.data.loading import DatasetInfo
 from gallon.evaluation.metrics import evaluate, to_predictions
 from gallon.features.stage import FeatureSet
 from gallon.io import cache_root, write_json, write_table
+from gallon.lm.stage import sampled_teachers
 from gallon.models import count_parameters
 from gallon.storage import Storage
 from gallon.train.reuse import ModelStore, spec_key
@@ -123,6 +124,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
         "atom_dim": features.atom_dim,
         "bond_dim": features.bond_dim,
         "teachers": teachers,
+        "partial": [t for t in sampled_teachers(cfg) if t in teachers],
     }
     scorers = [t for t in weights if t in SCORING]
     data["transfer"] = None

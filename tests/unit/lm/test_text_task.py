@@ -140,3 +140,58 @@ def test_a_molecule_without_explanation_follows_the_configured_policy(
         assert train & unexplained  # read from their SMILES line alone
     for split in ("val", "test"):  # validation and test stay whole either way
         assert len(data.index[split]) == len(ctx.splits[split])
+
+
+def test_lm_subset_trains_on_its_sample_and_students_distil_only_there(tiny_run, tiny_encoder):
+    from gallon.data.prepare import prepare
+    from gallon.errors import InputError
+    from gallon.pipeline import _lm_molecules
+    from gallon.train.data import load_graph_set
+    from gallon.train.graph_task import GraphTask
+
+    ctx = tiny_run(
+        "logs",
+        overrides=(
+            f"lm.encoder={tiny_encoder}",
+            "lm.subset=12",
+            "lm.train.epochs=1",
+            "run.roles=[lm,gnn,student_lm]",
+        ),
+    )
+    molecules = _lm_molecules(ctx.cfg, prepare(ctx.cfg.data, ctx.cfg.split))
+    sample = molecules.column("row").to_pylist()
+    assert len(sample) == 12 and set(sample) < set(sum((ctx.splits[k] for k in ctx.splits), []))
+    write_table(  # what the explain stage writes: the sample's molecules only
+        pa.table(
+            {"row": sample, "smiles": molecules.column("smiles"), "explanation": ["polar"] * 12}
+        ),
+        ctx.out / "explanations.parquet",
+    )
+    run = train_role(ROLES["lm"], 0, ctx, fit_local)
+    preds = pq.read_table(ctx.predictions_path("lm", 0)).to_pydict()
+    assert sorted(preds["row"]) == sorted(sample)
+    lm_data = TextTask().load(ROLES["lm"].spec(ctx, 0))  # what its metrics are computed on
+    for name in ("train", "val", "test"):
+        assert len(lm_data.index[name]) == len(set(sample) & set(ctx.splits[name])) > 0
+    assert set(run.metrics) == {"train", "val", "test"}
+
+    spec = ROLES["student_lm"].spec(ctx, 0)
+    assert spec["data"]["partial"] == ["lm"]
+    data = GraphTask().load(spec)
+    known = data.per_molecule["t_lm_mask"][:, 0].numpy()
+    assert known.tolist() == [float(r in set(sample)) for r in data.rows]
+    assert data.per_molecule["t_lm_hmask"][:, 0].tolist() == known.tolist()
+    assert np.all(data.per_molecule["t_lm_out"].numpy()[known == 0] == 0)
+    train_role(ROLES["student_lm"], 0, ctx, fit_local)  # trains with the term masked elsewhere
+    # without `partial` a teacher that lacks molecules is an input error, not a silent mask
+    d = spec["data"]
+    with pytest.raises(InputError, match="lack"):
+        load_graph_set(
+            d["features"],
+            d["molecules"],
+            d["splits"],
+            d["atom_dim"],
+            d["bond_dim"],
+            "regression",
+            d["teachers"],
+        )
