@@ -93,3 +93,16 @@ def read_json(path: str | Path) -> Any:
     if not path.exists():
         raise InputError(f"expected file {path} does not exist.")
     return json.loads(path.read_text())
+
+
+def copy_run_parts(src: Path, dest: Path, names: Iterable[str]) -> None:
+    """Copy the named files and folders of run folder `src` into `dest` (created); names that
+    `src` lacks are skipped. For experiments that retrain part of a finished run elsewhere."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        if (src / name).is_dir():
+            shutil.copytree(src / name, dest / name)
+        elif (src / name).exists():
+            shutil.copy2(src / name, dest / name)

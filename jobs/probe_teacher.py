@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -31,6 +30,7 @@ from torch.optim.swa_utils import AveragedModel
 
 from gallon.cli import exits_cleanly, setup_logging
 from gallon.config.loader import load_config
+from gallon.io import copy_run_parts
 from gallon.pipeline import prepare_inputs
 from gallon.roles import ROLES
 from gallon.train.batchnorm import recompute_batchnorm
@@ -170,10 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     src = args.run.resolve()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "run"
-        work.mkdir()
-        for name in COPIED:
-            copy_ = shutil.copytree if (src / name).is_dir() else shutil.copy2
-            copy_(src / name, work / name)
+        copy_run_parts(src, work, COPIED)
         fixed = [f"run.out={work}", "run.reuse=false", "run.roles=[gnn]", "distill.transfer=0"]
         cfg = load_config([src / "config.yaml"], [*args.overrides, *fixed])
         ctx = prepare_inputs(cfg, work).ctx

@@ -29,7 +29,7 @@ from gallon.artifacts import load_artifact
 from gallon.cli import exits_cleanly, setup_logging
 from gallon.config.loader import load_config
 from gallon.errors import InputError
-from gallon.io import read_table, write_table
+from gallon.io import copy_run_parts, read_table, write_table
 from gallon.pipeline import prepare_inputs
 from gallon.roles import ROLES
 from gallon.train.loop import fit_local
@@ -90,12 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         raise InputError(f"{src} has no GNN teacher for seed {args.seed}.")
     if out.exists():
         raise InputError(f"{out} exists; choose a new --out folder.")
-    for name in COPIED:
-        if (src / name).is_dir():
-            shutil.copytree(src / name, out / name)
-        elif (src / name).exists():
-            out.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src / name, out / name)
+    copy_run_parts(src, out, COPIED)
     shutil.copytree(src / "predictions" / "gnn", out / "predictions" / "gnn")
     fixed = [f"run.out={out}", "run.reuse=false", "run.roles=[gnn,student]",
              f"run.seeds=[{args.seed}]"]  # fmt: skip

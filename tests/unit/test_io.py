@@ -19,3 +19,16 @@ def test_atomic_writes_leave_no_temp_files(tmp_path):
     write_table(pa.table({"a": [1]}), tmp_path / "x.parquet")
     assert read_json(tmp_path / "x.json") == {"a": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json", "x.parquet"]
+
+
+def test_copy_run_parts_copies_files_and_folders_and_skips_missing(tmp_path):
+    from gallon.io import copy_run_parts
+
+    src = tmp_path / "run"
+    (src / "features").mkdir(parents=True)
+    (src / "features" / "part-0.parquet").write_bytes(b"x")
+    (src / "config.yaml").write_text("a: 1\n")
+    copy_run_parts(src, tmp_path / "copy", ("features", "config.yaml", "absent.json"))
+    assert (tmp_path / "copy" / "features" / "part-0.parquet").read_bytes() == b"x"
+    assert (tmp_path / "copy" / "config.yaml").read_text() == "a: 1\n"
+    assert not (tmp_path / "copy" / "absent.json").exists()
