@@ -128,9 +128,9 @@ def _prepare(
         if molecules is not prepared.molecules:
             section += (
                 f"\n\n`lm.subset`: {molecules.num_rows} of {prepared.molecules.num_rows} "
-                "molecules, a seeded sample in the split's proportions, were explained; the LM "
-                "teacher trained on, was validated on and is tested on that sample only, and "
-                "students distil it only there. Every other role uses every molecule."
+                "molecules were explained: a seeded sample of the training molecules, which the "
+                "LM teacher trained on and students distil it on, and every validation and test "
+                "molecule. Every other role trains on every training molecule."
             )
         sections.append(section)
     all_errors = pa.concat_tables(errors)
@@ -144,18 +144,20 @@ def _prepare(
 
 
 def _lm_molecules(cfg: Config, prepared: Prepared) -> pa.Table:
-    """The molecules the LLM explains: all, or with `lm.subset` the LM teacher's sample."""
+    """The molecules the LLM explains: all, or with `lm.subset` the LM teacher's sample of the
+    training molecules plus every validation and test molecule."""
     if cfg.lm.subset is None:
         return prepared.molecules
     sample = lm_splits(cfg, prepared.splits)
     rows = sorted(r for name in ("train", "val", "test") for r in sample[name])
     logger.info(
-        "lm.subset: the LLM explains and the LM teacher reads %d of %d molecules "
-        "(train %d, validation %d, test %d; seed %d)",
-        len(rows),
-        prepared.molecules.num_rows,
-        *(len(sample[name]) for name in ("train", "val", "test")),
+        "lm.subset: the LM teacher trains on %d of %d training molecules (seed %d); the LLM "
+        "explains those and the %d validation and %d test molecules",
+        len(sample["train"]),
+        len(prepared.splits["train"]),
         cfg.lm.subset_seed,
+        len(sample["val"]),
+        len(sample["test"]),
     )
     keep = pc.is_in(prepared.molecules.column("row"), value_set=pa.array(rows, pa.int64()))
     return prepared.molecules.filter(keep)

@@ -180,9 +180,9 @@ def run_steps(cfg, n_molecules: int, n_train: int) -> list[Step]:
 
     twice = own_student_features(cfg)  # the graph-free models' own featurisation
     steps = [Step("features", "features", n_molecules * (2 if twice else 1))]
-    lm_share = min(1.0, (cfg.lm.subset or n_molecules) / max(n_molecules, 1))  # lm.subset
+    lm_train = min(n_train, cfg.lm.subset or n_train)  # lm.subset: the LM's training sample
     if "lm" in cfg.run.roles:
-        steps.append(Step("explanations", "explain", round(n_molecules * lm_share)))
+        steps.append(Step("explanations", "explain", n_molecules - n_train + lm_train))
 
     transfer = transfer_size(cfg)
     if transfer:
@@ -193,6 +193,6 @@ def run_steps(cfg, n_molecules: int, n_train: int) -> list[Step]:
         per_epoch = min(transfer, cfg.distill.transfer_per_epoch or transfer)
         rows = n_train + (per_epoch if teaches(role.teachers(cfg).get("gnn", 0)) else 0)
         if isinstance(role.net(cfg), LMConfig):  # the LM teacher reads its sample only
-            rows = round(n_train * lm_share)
+            rows = lm_train
         steps.append(Step(f"{role.name} seed {seed}", role.name, rows * role.net(cfg).train.epochs))
     return steps

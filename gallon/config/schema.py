@@ -259,11 +259,12 @@ class LMConfig:
     label_smoothing: float = 0.1
     """Label smoothing of the classification loss (the paper uses 0.3)."""
     subset: int | None = None
-    """Explain, and train and score the LM teacher on, at most this many molecules: a seeded
-    sample drawn from each split in proportion (gallon.data.splits.split_sample); None = every
-    molecule. For datasets whose explanations do not fit the machine (HIV's 41,000 molecules
-    on CPU). The graph roles still use every molecule; students distil the LM teacher only on
-    the molecules it scored, and its test metric is on the sample's test molecules."""
+    """Train the LM teacher on a seeded sample of at most this many training molecules, and
+    explain only those plus the validation and test molecules; None = every molecule. For
+    datasets whose explanations do not fit the machine (HIV's 33,000 training molecules on CPU).
+    Validation and test stay whole, so the LM teacher is selected and scored on the same
+    molecules as every other role; students distil it only on the sampled training molecules;
+    the graph roles train on every molecule."""
     subset_seed: int = 0
     """Seed of that sample (the same for every run seed, so explanations are asked once)."""
     train: TrainConfig = field(default_factory=_lm_train)

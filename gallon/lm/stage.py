@@ -6,23 +6,23 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from gallon.data.splits import Split, split_sample
+from gallon.data.splits import Split, sample_train
 from gallon.io import write_json
 
 EXPLANATIONS = "explanations.parquet"
 
 
 def lm_splits(cfg, splits: dict[str, Any]) -> Split:
-    """The rows the LLM explains and the LM teacher trains on, validates and is tested on, per
-    split: every row, or with `lm.subset` a seeded sample in the split's proportions."""
+    """The rows the LLM explains and the LM teacher reads, per split: every row, or with
+    `lm.subset` a seeded sample of the training rows (validation and test whole)."""
     if cfg.lm.subset is None:
         return splits
-    return split_sample(splits, cfg.lm.subset, cfg.lm.subset_seed)
+    return sample_train(splits, cfg.lm.subset, cfg.lm.subset_seed)
 
 
 def sampled_teachers(cfg) -> list[str]:
-    """Teacher roles whose outputs cover only a sample of the molecules (the LM teacher with
-    `lm.subset`): a student masks their terms on the molecules they did not score."""
+    """Teacher roles whose outputs cover only some of the molecules (the LM teacher with
+    `lm.subset`): a student masks their terms on the training molecules they did not score."""
     return ["lm"] if cfg.lm.subset is not None else []
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from gallon.data.splits import SPLIT_NAMES, make_split, scaffold_of, split_sample
+from gallon.data.splits import SPLIT_NAMES, make_split, sample_train, scaffold_of
 
 MOLS = [
     "c1ccccc1O",
@@ -120,16 +120,12 @@ def test_bundled_scaffold_splits_equal_the_reference(name):
         assert {910, 912} <= set(splits["train"]) and {1095, 1096} <= set(splits["val"])
 
 
-def test_split_sample_keeps_proportions_and_draws_from_each_split():
-    splits = {
-        "train": list(range(0, 800)),
-        "val": list(range(800, 900)),
-        "test": list(range(900, 1000)),
-    }
-    sample = split_sample(splits, 95, seed=3)
-    assert [len(sample[k]) for k in ("train", "val", "test")] == [76, 10, 9]  # sums to 95
-    for name in ("train", "val", "test"):
-        assert set(sample[name]) <= set(splits[name]) and sample[name] == sorted(sample[name])
-    assert sample == split_sample(splits, 95, seed=3)  # seeded
-    assert sample != split_sample(splits, 95, seed=4)
-    assert split_sample(splits, 5000) == splits  # larger than the data: every row
+def test_sample_train_cuts_the_training_rows_only():
+    splits = {"train": list(range(800)), "val": list(range(800, 900)), "test": [905, 901]}
+    sample = sample_train(splits, 95, seed=3)
+    assert len(sample["train"]) == 95 and set(sample["train"]) < set(splits["train"])
+    assert sample["train"] == sorted(sample["train"])
+    assert sample["val"] == splits["val"] and sample["test"] == [901, 905]  # whole
+    assert sample == sample_train(splits, 95, seed=3)  # seeded
+    assert sample != sample_train(splits, 95, seed=4)
+    assert sample_train(splits, 5000)["train"] == splits["train"]  # larger: every row
