@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from gallon.commands import run as run_all
+from gallon.evaluation.ablation import ablation_table
 
 ALL_STUDENTS = "[lm,gnn,mlp,student,student_gnn,student_lm]"
 
@@ -31,11 +32,6 @@ def _run(out: Path, name: str, base: list[str], *sets: str) -> dict:
     if run_all.main(argv) != 0:
         raise SystemExit(f"variant {name} failed")
     return json.loads((out / name / "metrics.json").read_text())
-
-
-def _cell(m: dict, role: str) -> str:
-    t = m["models"][role]["test"]
-    return f"{t['mean']:.3f} ± {t['std']:.3f}"
 
 
 def main() -> int:
@@ -58,70 +54,26 @@ def main() -> int:
     lm_only = args.lm_only
     roles = "[lm]" if lm_only else "[lm,gnn,student]"  # of every variant but the first
     full_roles = "[lm]" if lm_only else ALL_STUDENTS
-    full = _run(args.out, "smiles", base, f"run.roles={full_roles}", "explain.bonds=false")
-    metric = full["metric"]
-    rows = [
-        f"Dataset {full['dataset']}, test {metric}, mean ± std over seeds {args.seeds}.",
-        "",
-        "| ablation | variant | LM teacher | student (GNN+LM) | other |",
-        "|---|---|---|---|---|",
-    ]
-    student = (lambda m: "not run") if lm_only else (lambda m: _cell(m, "student"))
-    if not lm_only:
-        for role, label in (
-            ("mlp", "none (plain MLP)"),
-            ("student_gnn", "GNN"),
-            ("student_lm", "LM"),
-            ("student", "GNN + LM"),
-        ):
-            rows.append(f"| student distilled from | {label} | | | {_cell(full, role)} |")
-    smiles_only = _run(
+    runs = {
+        "smiles": _run(args.out, "smiles", base, f"run.roles={full_roles}", "explain.bonds=false")
+    }
+    runs["lm_smiles_only"] = _run(
         args.out, "lm_smiles_only", base, f"run.roles={roles}", "explain.bonds=false",
         "lm.text=smiles",
     )  # fmt: skip
     # RDKit's facts in place of the LLM's text: separates "text about chemistry helps the LM
     # teacher" from "this LLM knows chemistry" (explain.backend rdkit is not an LLM)
-    facts = _run(args.out, "rdkit_facts", base, f"run.roles={roles}", "explain.backend=rdkit")
-    for m, label in (
-        (smiles_only, "SMILES line only"),
-        (full, "SMILES + LLM explanation"),
-        (facts, "SMILES + RDKit facts (not an LLM)"),
-    ):
-        rows.append(f"| LM teacher input | {label} | {_cell(m, 'lm')} | {student(m)} | |")
-    if lm_only:
-        rows.append("| explanation inputs | + bond list, + image | not run | not run | --lm-only |")
-    else:
-        variants = [("explanation: SMILES", full)]
-        variants.append(
-            (
-                "explanation: + bond list",
-                _run(args.out, "bonds", base, f"run.roles={roles}", "explain.bonds=true"),
-            )
-        )
-        if args.with_image:
-            variants.append(
-                (
-                    "explanation: + image",
-                    _run(
-                        args.out,
-                        "image",
-                        base,
-                        f"run.roles={roles}",
-                        "explain.bonds=true",
-                        "explain.image=true",
-                    ),
-                )
-            )
-        for label, m in variants:
-            rows.append(
-                f"| explanation inputs | {label} | {_cell(m, 'lm')} | {_cell(m, 'student')} | |"
-            )
-        if not args.with_image:
-            rows.append(
-                "| explanation inputs | + image | not run | not run | needs a vision-language "
-                "model (--with-image) |"
-            )
-    text = "\n".join(rows) + "\n"
+    runs["rdkit_facts"] = _run(
+        args.out, "rdkit_facts", base, f"run.roles={roles}", "explain.backend=rdkit"
+    )
+    if not lm_only:
+        runs["bonds"] = _run(args.out, "bonds", base, f"run.roles={roles}", "explain.bonds=true")
+    if args.with_image and not lm_only:
+        runs["image"] = _run(
+            args.out, "image", base, f"run.roles={roles}", "explain.bonds=true",
+            "explain.image=true",
+        )  # fmt: skip
+    text = ablation_table(runs, args.seeds, lm_only)
     (args.out / "ablation.md").write_text(text)
     print(text)
     return 0
