@@ -86,11 +86,11 @@ def teacher_targets(
         known = (table_rows[pos] == rows) if len(table_rows) else np.zeros(len(rows), bool)
     else:
         pos, known = _join(table_rows, rows, f"teacher outputs {path}"), np.ones(len(rows), bool)
-    emb = _list_column(table, "embedding")[pos].astype(np.float32)
-    out = _list_column(table, "output")[pos].astype(np.float32)
     fit = train[known[train]]
     if len(fit) == 0:
         raise InputError(f"teacher outputs {path} score none of the training molecules.")
+    emb = _list_column(table, "embedding")[pos].astype(np.float32)
+    out = _list_column(table, "output")[pos].astype(np.float32)
     mu, sd = emb[fit].mean(0), emb[fit].std(0)
     h = (emb - mu) / np.where(sd > 1e-6, sd, 1.0)
     out[~known], h[~known] = 0.0, 0.0
