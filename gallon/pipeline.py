@@ -125,7 +125,7 @@ def _prepare(
         write_json(stats.as_dict(), out / "explain_stats.json")
         errors.append(explain_errors)
         section = report_section(table, stats, cfg.lm.missing_explanation)
-        if molecules is not prepared.molecules:
+        if molecules.num_rows < prepared.molecules.num_rows:
             section += (
                 f"\n\n`lm.subset`: {molecules.num_rows} of {prepared.molecules.num_rows} "
                 "molecules were explained: a seeded sample of the training molecules, which the "
@@ -146,9 +146,9 @@ def _prepare(
 def _lm_molecules(cfg: Config, prepared: Prepared) -> pa.Table:
     """The molecules the LLM explains: all, or with `lm.subset` the LM teacher's sample of the
     training molecules plus every validation and test molecule."""
-    if cfg.lm.subset is None:
-        return prepared.molecules
     sample = lm_splits(cfg, prepared.splits)
+    if sample is prepared.splits:
+        return prepared.molecules
     rows = sorted(r for name in ("train", "val", "test") for r in sample[name])
     logger.info(
         "lm.subset: the LM teacher trains on %d of %d training molecules (seed %d); the LLM "

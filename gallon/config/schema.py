@@ -263,8 +263,9 @@ class LMConfig:
     explain only those plus the validation and test molecules; None = every molecule. For
     datasets whose explanations do not fit the machine (HIV's 33,000 training molecules on CPU).
     Validation and test stay whole, so the LM teacher is selected and scored on the same
-    molecules as every other role; students distil it only on the sampled training molecules;
-    the graph roles train on every molecule."""
+    molecules as every other role; students distil it only on the sampled training molecules
+    (its term, weight `distill.beta`, averaged over the batch's sampled molecules); the graph
+    roles train on every molecule."""
     subset_seed: int = 0
     """Seed of that sample (the same for every run seed, so explanations are asked once)."""
     train: TrainConfig = field(default_factory=_lm_train)

@@ -13,17 +13,22 @@ EXPLANATIONS = "explanations.parquet"
 
 
 def lm_splits(cfg, splits: dict[str, Any]) -> Split:
-    """The rows the LLM explains and the LM teacher reads, per split: every row, or with
-    `lm.subset` a seeded sample of the training rows (validation and test whole)."""
-    if cfg.lm.subset is None:
+    """The rows the LLM explains, per split: every row, or with `lm.subset` (smaller than the
+    training split) a seeded sample of the training rows, validation and test whole. The LM
+    teacher trains on the training rows it has explanations for."""
+    if not _sampled(cfg, splits):
         return splits
     return sample_train(splits, cfg.lm.subset, cfg.lm.subset_seed)
 
 
-def sampled_teachers(cfg) -> list[str]:
-    """Teacher roles whose outputs cover only some of the molecules (the LM teacher with
-    `lm.subset`): a student masks their terms on the training molecules they did not score."""
-    return ["lm"] if cfg.lm.subset is not None else []
+def _sampled(cfg, splits: dict[str, Any]) -> bool:
+    return cfg.lm.subset is not None and cfg.lm.subset < len(splits.get("train", []))
+
+
+def sampled_teachers(cfg, splits: dict[str, Any]) -> list[str]:
+    """Teacher roles whose outputs cover only some of the training molecules (the LM teacher
+    with `lm.subset`): a student masks their terms on the molecules they did not score."""
+    return ["lm"] if _sampled(cfg, splits) else []
 
 
 def text_spec(role, ctx, seed: int) -> dict[str, Any]:
@@ -47,7 +52,7 @@ def text_spec(role, ctx, seed: int) -> dict[str, Any]:
         "data": {
             "explanations": str(ctx.out / EXPLANATIONS),
             "molecules": str(ctx.out / "molecules.parquet"),
-            "splits": lm_splits(ctx.cfg, ctx.splits),
+            "splits": ctx.splits,  # with lm.subset, explanations exist for its sample only
             "missing_explanation": lm.missing_explanation,
         },
         # no teachers; the other keys are inert, and fixed so that they never change reuse keys

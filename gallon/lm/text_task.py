@@ -71,7 +71,8 @@ class TextTask:
         keep = np.isin(rows, mol_rows)
         expl = expl.filter(pc.is_in(expl.column("row"), value_set=mols.column("row")))
         rows = rows[keep]
-        y = _labels(mols)[np.searchsorted(mol_rows, rows)]
+        labels = _labels(mols)
+        y = labels[np.searchsorted(mol_rows, rows)]
         use = spec.model.text == "smiles+explanation"
         texts = [
             make_text(s, e, use)
@@ -100,7 +101,10 @@ class TextTask:
         )
         data.y_scaled = y
         if spec.task == "regression":
-            train = y[index["train"]]
+            # scaled with the whole training split's labels, as every other role: with
+            # lm.subset the LM trains on a sample, and its outputs must share the students' units
+            every = {int(r): i for i, r in enumerate(mol_rows)}
+            train = labels[[every[r] for r in d.splits["train"] if r in every]]
             data.y_mean, data.y_std = np.nanmean(train, 0), np.nanstd(train, 0)
             data.y_std = np.where(data.y_std > 0, data.y_std, 1.0)
             data.y_scaled = (y - data.y_mean) / data.y_std

@@ -4,7 +4,10 @@
 teacher outputs on `row`, standardises regression targets and teacher representations with
 train statistics, and keeps everything as whole-set tensors:
 x (atoms, F), per-molecule y (N, T) scaled, row (N,), t_<teacher>_out (N, T), t_<teacher>_h
-(N, D) and t_<teacher>_mask (N, 1) (1 where the teacher scored the molecule).
+(N, D), t_<teacher>_mask (N, 1) (1 where the teacher's output teaches the molecule) and
+t_<teacher>_hmask (N, 1) (the same for its representation). A teacher in `partial` (the LM
+teacher with `lm.subset`) scored only a sample of the training molecules: both masks are 0 on
+the rest, and the loss averages its term over the molecules it scored.
 
 Optional transfer molecules (unlabelled: y is NaN) are appended after the dataset's molecules as
 the split `transfer`; their teacher outputs come from the teachers' scores of the transfer set,

@@ -124,7 +124,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
         "atom_dim": features.atom_dim,
         "bond_dim": features.bond_dim,
         "teachers": teachers,
-        "partial": [t for t in sampled_teachers(cfg) if t in teachers],
+        "partial": [t for t in sampled_teachers(cfg, ctx.splits) if t in teachers],
     }
     scorers = [t for t in weights if t in SCORING]
     data["transfer"] = None

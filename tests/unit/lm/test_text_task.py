@@ -176,6 +176,12 @@ def test_lm_subset_trains_on_its_sample_and_students_distil_only_there(tiny_run,
     for name in ("val", "test"):  # scored on the same molecules as every other role
         assert sorted(lm_data.rows[lm_data.index[name]].tolist()) == sorted(ctx.splits[name])
     assert set(run.metrics) == {"train", "val", "test"}
+    # its targets are scaled with the whole training split's labels: the students' units
+    mols = pq.read_table(ctx.out / "molecules.parquet").to_pydict()
+    labels = dict(zip(mols["row"], mols["y"]))
+    full = np.asarray([labels[r] for r in ctx.splits["train"]], dtype=float)
+    assert np.allclose(lm_data.y_mean, np.nanmean(full, 0))
+    assert not np.allclose(lm_data.y_mean, np.nanmean(lm_data.y[lm_data.index["train"]], 0))
 
     spec = ROLES["student_lm"].spec(ctx, 0)
     assert spec["data"]["partial"] == ["lm"]
