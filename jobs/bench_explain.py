@@ -1,6 +1,8 @@
 """Benchmark the explanation stage against raw vLLM on the same prompts.
 
     python jobs/bench_explain.py --dataset bbbp [--limit 512] [--set explain.max_tokens=96]
+    python jobs/bench_explain.py --dataset bbbp --limit 32 --raw-only \
+        --set "explain.engine_kwargs={dtype: float32}"       # raw vLLM only, one engine setting
 
 Runs, on the same machine and prompts: (1) `vllm.LLM.chat` in a plain process (engine start +
 generation timed separately) and (2) gallon's Ray Data pipeline (`explain_molecules`, fresh
@@ -57,6 +59,7 @@ def run_raw(model: str, engine: dict, prompts: list, sampling: dict) -> dict:
 def main() -> int:
     p = base_parser(__doc__.splitlines()[0])
     p.add_argument("--limit", type=int, default=None, help="first N molecules only")
+    p.add_argument("--raw-only", action="store_true", help="time raw vLLM only, not the pipeline")
     args = p.parse_args()
     setup_logging(args.quiet)
     cfg = config_from_args(args)
@@ -66,7 +69,7 @@ def main() -> int:
 
     from rdkit import Chem
 
-    from gallon.explain.backends import CPU_ENGINE_DEFAULTS, GPU_ENGINE_DEFAULTS
+    from gallon.explain.backends import engine_kwargs
     from gallon.explain.inputs import bond_lines, render_png
     from gallon.explain.models import resolve_model
     from gallon.explain.prompts import Modalities, build_messages, load_template
@@ -92,11 +95,14 @@ def main() -> int:
             )
         )
     model = resolve_model(ec.model, ec.model_cache)
-    engine = {
-        **(GPU_ENGINE_DEFAULTS if ec.gpus_per_engine else CPU_ENGINE_DEFAULTS),
-        **ec.engine_kwargs,
-    }
+    engine = engine_kwargs(ec)
     raw = run_raw(model, engine, prompts, ec.sampling())
+    if args.raw_only:
+        tok_s = raw["output_tokens"] / raw["generate_s"]
+        row = {"dataset": info.name, "molecules": len(prompts), "engine": engine, **raw}
+        print(json.dumps(row))
+        print(f"| {engine.get('dtype')} | {raw['start_s']:.0f} s | {tok_s:.1f} tokens/s |")
+        return 0
 
     init_ray(cfg)
     with tempfile.TemporaryDirectory() as cache:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gallon.errors import ConfigError
+from gallon.hardware import cpu_has_bf16
 
 logger = logging.getLogger(__name__)
 
@@ -36,15 +37,29 @@ RESULT_COLUMNS = (
 # vLLM on CPU reads gpu_memory_utilization as the share of RAM it reserves (KV cache included);
 # its default (0.9) fails on a machine that runs anything else. Left to that share the KV cache
 # took 4.6 GiB here and 17 s to allocate and warm at every engine start; 1 GiB holds ~45k tokens
-# of SmolLM2-135M (dozens of prompts at once) and starts in ~4 s.
+# of SmolLM2-135M (dozens of prompts at once) and starts in ~4 s. The dtype is the machine's:
+# `cpu_engine_defaults`.
 CPU_ENGINE_DEFAULTS = {
-    "dtype": "bfloat16",
     "max_model_len": 4096,
     "enable_prefix_caching": True,
     "gpu_memory_utilization": 0.25,
     "kv_cache_memory_bytes": 2**30,
 }
 GPU_ENGINE_DEFAULTS = {"max_model_len": 8192, "enable_prefix_caching": True}
+
+
+def cpu_engine_defaults() -> dict[str, Any]:
+    """`CPU_ENGINE_DEFAULTS` with the dtype this CPU computes fastest: bf16 where it is native
+    (AVX512-BF16/AMX), else fp32. On an AVX2-only CPU emulated bf16 generated 8 tokens/s against
+    fp32's 39 and started in 517 s against 320 (docs/benchmarks.md, explanation stage). Decided
+    on the driver's CPU, which is the engine's on one machine; `engine_kwargs` overrides it."""
+    return {**CPU_ENGINE_DEFAULTS, "dtype": "bfloat16" if cpu_has_bf16() else "float32"}
+
+
+def engine_kwargs(cfg) -> dict[str, Any]:
+    """The vLLM engine arguments of an `ExplainConfig`: gallon's defaults, then the user's."""
+    defaults = GPU_ENGINE_DEFAULTS if cfg.gpus_per_engine > 0 else cpu_engine_defaults()
+    return {**defaults, **cfg.engine_kwargs}
 
 
 def _vllm_preprocess(sampling: dict[str, Any]) -> Callable[[dict], dict]:
@@ -85,7 +100,7 @@ def vllm_processor(cfg, model_source: str, sampling: dict[str, Any]):
     from ray.data.llm import build_processor, vLLMEngineProcessorConfig
 
     on_gpu = cfg.gpus_per_engine > 0
-    engine = {**(GPU_ENGINE_DEFAULTS if on_gpu else CPU_ENGINE_DEFAULTS), **cfg.engine_kwargs}
+    engine = engine_kwargs(cfg)
     kwargs: dict[str, Any] = {}
     if on_gpu:
         kwargs["accelerator_type"] = cfg.accelerator_type

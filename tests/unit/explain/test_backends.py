@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,22 @@ def test_gpu_profile_builds_a_multimodal_vllm_processor():
     kwargs = engine.fn_constructor_kwargs
     assert kwargs["model"] == "Qwen/Qwen2.5-VL-7B-Instruct"
     assert kwargs["engine_kwargs"]["limit_mm_per_prompt"] == {"image": 1}
+
+
+@pytest.mark.parametrize("native, dtype", [(True, "bfloat16"), (False, "float32")])
+def test_cpu_engine_computes_in_bf16_only_where_the_cpu_has_it(monkeypatch, native, dtype):
+    monkeypatch.setattr(backends, "cpu_has_bf16", lambda: native)
+    cfg = load_config([]).explain
+    assert cfg.gpus_per_engine == 0
+    assert backends.engine_kwargs(cfg)["dtype"] == dtype
+    mine = replace(cfg, engine_kwargs={"dtype": "float16", "max_model_len": 2048})
+    assert backends.engine_kwargs(mine) == {
+        **backends.CPU_ENGINE_DEFAULTS,
+        "dtype": "float16",
+        "max_model_len": 2048,
+    }
+    gpu = load_config([GPU]).explain
+    assert backends.engine_kwargs(gpu) == {**backends.GPU_ENGINE_DEFAULTS, **gpu.engine_kwargs}
 
 
 def test_postprocess_of_openai_answers_and_errors():
