@@ -9,8 +9,10 @@ splits.json), trains one model per seed (`chemprop train ... --data-seed S --pyt
 everything else at chemprop's defaults, one CPU thread), scores its test predictions and, with
 `chemprop predict`, its validation predictions with gallon's metrics, and writes
 <run>/chemprop/summary.json. Validation is what gallon selects on, so it shows whether a gap on
-test is one validation could have seen. `--validation-only` scores the models a finished
-comparison left (no training):
+test is one validation could have seen. A seed trained earlier on identical inputs (the same
+data.csv, splits.json and flags) is reused, so a comparison that was stopped (HIV's chemprop
+takes hours per seed) goes on from its last finished seed when run again. `--validation-only`
+scores the models a finished comparison left (no training):
 
     python jobs/compare_chemprop.py runs/bench/esol --validation-only
 """
@@ -18,6 +20,7 @@ comparison left (no training):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -92,6 +95,38 @@ def train(chemprop: Path, out: Path, info: dict, seed: int, extra: list[str]) ->
     return time.perf_counter() - started
 
 
+def _inputs_key(out: Path, seed: int, extra: list[str]) -> str:
+    """What a seed's model depends on: the exported data and split, the seed and the flags."""
+    digest = hashlib.sha256()
+    for name in ("data.csv", "splits.json"):
+        digest.update((out / name).read_bytes())
+    digest.update(json.dumps([seed, extra]).encode())
+    return digest.hexdigest()
+
+
+def _trained_seed(
+    chemprop: Path, out: Path, info: dict, seed: int, extra: list[str]
+) -> tuple[float, bool]:
+    """Train one seed, or reuse the one an earlier run finished on identical inputs; returns
+    (training seconds, reused). A seed folder without the marker of a finished training (a run
+    stopped mid-seed) is moved aside, never deleted, and the seed trains again."""
+    folder, key = out / f"seed_{seed}", _inputs_key(out, seed, extra)
+    marker = folder / "gallon_trained.json"
+    if marker.is_file():
+        done = json.loads(marker.read_text())
+        if done.get("inputs") == key:
+            return float(done["train_seconds"]), True
+    if folder.exists():
+        stamp, n = time.strftime("%Y%m%d-%H%M%S"), 0
+        while (aside := folder.with_name(f"{folder.name}.earlier-{stamp}-{n}")).exists():
+            n += 1
+        folder.rename(aside)
+        print(f"chemprop seed {seed}: an unfinished or different earlier training moved to {aside}")
+    wall = train(chemprop, out, info, seed, extra)
+    marker.write_text(json.dumps({"inputs": key, "train_seconds": wall}))
+    return wall, False
+
+
 def _run(command: list[str]) -> None:
     """One chemprop command on one CPU thread (as the side-by-side benchmark budgets it)."""
     subprocess.run(
@@ -151,12 +186,13 @@ def compare(
     info, y, split = export(run, out)
     scores, walls = [], []
     for seed in seeds:
-        walls.append(train(chemprop, out, info, seed, extra.split()))
+        wall, reused = _trained_seed(chemprop, out, info, seed, extra.split())
+        walls.append(wall)
         pred = test_predictions(out / f"seed_{seed}", info["targets"])
         scores.append(evaluate(info["task"], y[split["test"]], pred)[info["metric"]])
         print(
             f"chemprop {info['name']} seed {seed}: test {info['metric']} {scores[-1]:.4f} "
-            f"({walls[-1]:.0f} s)",
+            f"({wall:.0f} s{', reused from an earlier run' if reused else ''})",
             flush=True,
         )
     summary = {

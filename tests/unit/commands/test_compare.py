@@ -84,3 +84,29 @@ def test_validation_only_needs_an_earlier_comparison(run):
     folder, fake = run
     with pytest.raises(FileNotFoundError, match="run the comparison first"):
         compare.add_validation(folder, [0], fake)
+
+
+def test_a_seed_finished_earlier_on_the_same_inputs_is_reused(run):
+    folder, fake = run
+    first = compare.compare(folder, [0], fake)
+    again = compare.compare(folder, [0, 1], fake)  # seed 0 reused, seed 1 trained
+    log = folder / "chemprop" / "trainings.log"
+    assert log.read_text() == "train\n" * 2
+    assert again["test"]["per_seed"][0] == first["test"]["per_seed"][0]
+    assert again["train_seconds"]["per_seed"][0] == first["train_seconds"]["per_seed"][0]
+
+
+def test_a_changed_split_or_an_unfinished_seed_trains_again_keeping_the_old_folder(run):
+    folder, fake = run
+    compare.compare(folder, [0], fake)
+    splits = json.loads((folder / "splits.json").read_text())
+    splits["train"], splits["val"] = [0, 1, 3, 6], [4, 8]
+    (folder / "splits.json").write_text(json.dumps(splits))
+    compare.compare(folder, [0], fake)
+    out = folder / "chemprop"
+    assert (out / "trainings.log").read_text() == "train\n" * 2
+    (earlier,) = out.glob("seed_0.earlier-*")  # moved aside, not deleted
+    assert (earlier / "model_0" / "best.pt").is_file()
+    (out / "seed_0" / "gallon_trained.json").unlink()  # as if stopped before the marker
+    compare.compare(folder, [0], fake)
+    assert (out / "trainings.log").read_text() == "train\n" * 3
