@@ -110,7 +110,17 @@ def _prepare(
     errors, sections = [prepared.errors, features.errors], []
     if student_features is not None:
         errors.append(student_features.errors)
-    if "lm" in cfg.run.roles:
+    if "lm" in cfg.run.roles and cfg.lm.text == "smiles":
+        from gallon.explain.stage import without_explanations
+
+        # the LM teacher reads the SMILES line alone: an LLM pass would be hours on a big set
+        logger.info("lm.text is smiles: the LM teacher reads no explanation, no LLM is asked")
+        write_table(without_explanations(_lm_molecules(cfg, prepared)), out / EXPLANATIONS)
+        sections.append(
+            "## Explanations\n\nNone: `lm.text: smiles`, the LM teacher reads the SMILES line "
+            "alone, so no LLM was asked."
+        )
+    elif "lm" in cfg.run.roles:
         from gallon.explain.stage import explain_molecules, report_section
 
         explain = cfg.explain

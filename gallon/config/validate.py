@@ -25,7 +25,8 @@ def validate_names(cfg: Config) -> None:
     _check_name("gnn.model", cfg.gnn.model, sorted(MODELS))
     _check_name("student.model", cfg.student.model, sorted(MODELS))
     _check_name("features.atoms", cfg.features.atoms, sorted(ATOM_FEATURIZERS))
-    if cfg.explain.backend == "file" and "lm" in cfg.run.roles:
+    explained = "lm" in cfg.run.roles and cfg.lm.text != "smiles"  # else no LLM is asked
+    if cfg.explain.backend == "file" and explained:
         from gallon.explain.offline import file_source
 
         file_source(cfg.explain.file)  # a missing file fails here, before Ray starts

@@ -177,6 +177,17 @@ def _collect(
     return pa.table(out)
 
 
+def without_explanations(molecules: pa.Table) -> pa.Table:
+    """molecules (row, smiles) → `EXPLANATION_COLUMNS` with no explanation: what an LM teacher
+    on `lm.text: smiles` reads (the SMILES line alone), written without asking any LLM."""
+    n, none = molecules.num_rows, pa.nulls(molecules.num_rows, pa.string())
+    zero = pa.array([0] * n, pa.int64())
+    columns = {"row": molecules.column("row"), "smiles": molecules.column("smiles")}
+    columns |= {"key": none, "model": none, "modalities": none, "explanation": none}
+    columns |= {"prompt_tokens": zero, "output_tokens": zero, "finish_reason": none, "error": none}
+    return pa.table(columns)
+
+
 MISSING_POLICY = {
     "smiles": "the LM teacher reads their SMILES line alone",
     "skip": "the LM teacher leaves them out of its training set and predicts them from their "

@@ -181,3 +181,21 @@ def test_a_killed_run_resumes_its_model_from_the_checkpoint(bbbp_smoke, smoke_ar
         assert a["models"]["gnn"][split]["per_seed"][0] == pytest.approx(
             b["models"]["gnn"][split]["per_seed"][0], abs=1e-9
         )
+
+
+def test_a_smiles_only_lm_teacher_asks_no_llm(smoke_args, tmp_path):
+    """`lm.text: smiles`: the explanation source is never touched (a missing explanations file
+    would fail the run), and the LM teacher trains on the SMILES lines."""
+    out = tmp_path / "run"
+    run_ok(
+        "run_all.py",
+        *smoke_args,
+        *("--set", "run.roles=[lm]", "--set", "lm.text=smiles"),
+        *("--set", "explain.backend=file", "--set", f"explain.file={tmp_path / 'none.csv'}"),
+        *("--out", str(out)),
+    )
+    explanations = pq.read_table(out / "explanations.parquet").to_pydict()
+    assert len(explanations["row"]) == 300 and set(explanations["explanation"]) == {None}
+    assert not (out / "explain_stats.json").exists()
+    assert "no LLM was asked" in (out / "report.md").read_text()
+    assert load_json(out / "metrics.json")["models"]["lm"]["val"]["per_seed"]
