@@ -244,7 +244,8 @@ class LMConfig:
     pooling: Literal["mean", "cls"] = "mean"
     """How token states become the molecule's embedding (mean for MiniLM, cls for RoBERTa)."""
     text: Literal["smiles+explanation", "smiles"] = "smiles+explanation"
-    """The LM's input: the paper's SMILES line plus the LLM explanation, or the SMILES line only."""
+    """The LM's input: the paper's SMILES line plus the LLM explanation, or the SMILES line only
+    (then no LLM is asked: the run skips the explanation stage)."""
     missing_explanation: Literal["smiles", "skip"] = "smiles"
     """A molecule whose LLM call failed (no explanation, listed in the errors table): smiles =
     the LM teacher reads its SMILES line alone; skip = it is left out of the LM teacher's
