@@ -25,7 +25,7 @@ from gallon.io import write_json, write_table, write_text
 from gallon.lm.stage import EXPLANATIONS, lm_splits
 from gallon.progress import RunProgress, run_steps
 from gallon.report.markdown import write_report
-from gallon.roles import own_student_features, transfer_size
+from gallon.roles import asks_llm, own_student_features, transfer_size
 from gallon.storage import Storage
 from gallon.train.stage import RunContext
 
@@ -110,7 +110,7 @@ def _prepare(
     errors, sections = [prepared.errors, features.errors], []
     if student_features is not None:
         errors.append(student_features.errors)
-    if "lm" in cfg.run.roles and cfg.lm.text == "smiles":
+    if "lm" in cfg.run.roles and not asks_llm(cfg):
         from gallon.explain.stage import without_explanations
 
         # the LM teacher reads the SMILES line alone: an LLM pass would be hours on a big set
@@ -120,7 +120,7 @@ def _prepare(
             "## Explanations\n\nNone: `lm.text: smiles`, the LM teacher reads the SMILES line "
             "alone, so no LLM was asked."
         )
-    elif "lm" in cfg.run.roles:
+    elif asks_llm(cfg):
         from gallon.explain.stage import explain_molecules, report_section
 
         explain = cfg.explain

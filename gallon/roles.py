@@ -54,6 +54,12 @@ def transfer_size(cfg) -> int:
     return cfg.distill.transfer if pupils else 0
 
 
+def asks_llm(cfg) -> bool:
+    """Whether this run explains its molecules: it trains the LM teacher and that teacher reads
+    explanations (`lm.text: smiles` reads the SMILES line alone)."""
+    return "lm" in cfg.run.roles and cfg.lm.text != "smiles"
+
+
 def own_student_features(cfg) -> bool:
     """Whether this run featurises the graph-free models separately: `features.student_atoms`
     differs from `features.atoms` and a role in `run.roles` trains a model that ignores bonds

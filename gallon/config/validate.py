@@ -21,12 +21,12 @@ def validate_names(cfg: Config) -> None:
     """Fail early, with one sentence, on a model or featurizer name no registry knows."""
     from gallon.features.atoms import ATOM_FEATURIZERS
     from gallon.models import MODELS
+    from gallon.roles import asks_llm
 
     _check_name("gnn.model", cfg.gnn.model, sorted(MODELS))
     _check_name("student.model", cfg.student.model, sorted(MODELS))
     _check_name("features.atoms", cfg.features.atoms, sorted(ATOM_FEATURIZERS))
-    explained = "lm" in cfg.run.roles and cfg.lm.text != "smiles"  # else no LLM is asked
-    if cfg.explain.backend == "file" and explained:
+    if cfg.explain.backend == "file" and asks_llm(cfg):
         from gallon.explain.offline import file_source
 
         file_source(cfg.explain.file)  # a missing file fails here, before Ray starts
