@@ -189,11 +189,16 @@ class NetConfig:
     pool: Literal["mean", "sum", "norm", "mean_sum"] = "mean"
     """Graph pooling of atom states: mean, sum, norm (sum / 100, chemprop's) or mean_sum (both
     concatenated)."""
+    members: int = 1
+    """Independently initialised copies trained side by side, each with its own loss; the model
+    predicts their mean (raw outputs: logits, scaled values). Costs `members` times the training
+    and the network's share of inference (gallon/models/ensemble.py)."""
     train: TrainConfig = field(default_factory=TrainConfig)
     """Training settings of this model."""
 
     def __post_init__(self) -> None:
         _check(self.hidden > 0, "hidden", "must be positive")
+        _check(self.members > 0, "members", "must be positive")
         _check(self.layers > 0, "layers", "must be positive")
         _check(self.head_hidden >= 0, "head_hidden", "must not be negative")
         _check(0 <= self.dropout < 1, "dropout", "must be in [0, 1)")

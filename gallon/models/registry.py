@@ -13,6 +13,7 @@ from typing import Any
 from torch import nn
 
 from gallon.errors import ConfigError
+from gallon.models.ensemble import MemberMean
 
 MODELS: dict[str, type[nn.Module]] = {}
 
@@ -31,13 +32,17 @@ def register(name: str):
 
 
 def build_model(hparams: dict[str, Any]) -> nn.Module:
-    """Instantiate the registered model `hparams['name']` with the remaining keys."""
+    """Instantiate the registered model `hparams['name']` with the remaining keys; with
+    `members` > 1, that many independently initialised copies (`MemberMean`)."""
     kwargs = dict(hparams)
     name = kwargs.pop("name")
+    members = kwargs.pop("members", 1)
     if name not in MODELS:
         raise ConfigError(
             f"unknown model '{name}'; registered models: {', '.join(sorted(MODELS))}."
         )
+    if members > 1:
+        return MemberMean([MODELS[name](**kwargs) for _ in range(members)])
     return MODELS[name](**kwargs)
 
 

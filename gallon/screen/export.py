@@ -32,6 +32,7 @@ from torch import nn
 from gallon.artifacts import FEATURIZER, Predictor
 from gallon.errors import InputError
 from gallon.io import write_json
+from gallon.models.ensemble import members_of
 from gallon.screen.output import MANIFEST
 
 OPSET = 18
@@ -51,8 +52,10 @@ class _ExportableStudent(nn.Module):
     def forward(self, x: torch.Tensor, sizes: torch.Tensor) -> torch.Tensor:
         n = sizes.shape[0]
         batch = torch.repeat_interleave(torch.arange(n), sizes)
-        # sizes are the atom counts: ONNX has no bincount, which pooling would use otherwise
-        out, _ = self.model.readout(self.model.atom_states(x), batch, n, sizes)
+        # sizes are the atom counts: ONNX has no bincount, which pooling would use otherwise;
+        # an ensemble predicts its members' mean raw output, as its forward pass does
+        outs = [m.readout(m.atom_states(x), batch, n, sizes)[0] for m in members_of(self.model)]
+        out = torch.stack(outs).mean(0)
         if self.classification:
             return torch.sigmoid(out)
         return out * self.y_std + self.y_mean

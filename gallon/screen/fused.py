@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from gallon.models.common import NORM_SCALE, POOLS
+from gallon.models.ensemble import members_of
 from gallon.models.student import AtomMLP
 
 
@@ -63,12 +64,21 @@ def _readout_maps(model: AtomMLP, last: tuple[torch.Tensor, torch.Tensor]):
 
 
 class FusedStudents(nn.Module):
-    """`forward(x (N, F), batch (N,), num_graphs B) -> raw outputs (members, B, T)`."""
+    """`forward(x (N, F), batch (N,), num_graphs B) -> raw outputs (len(models), B, T)`.
+
+    A model that is an ensemble (`MemberMean`) is folded member by member and gives the mean
+    of its members' raw outputs, as its own forward pass does."""
 
     def __init__(
-        self, models: list[AtomMLP], dtype: torch.dtype = torch.float32, chunk_atoms: int = 16384
+        self,
+        models: list[nn.Module],
+        dtype: torch.dtype = torch.float32,
+        chunk_atoms: int = 16384,
     ) -> None:
         super().__init__()
+        groups = [members_of(m) for m in models]
+        self.group_sizes = [len(g) for g in groups]
+        models = [m for g in groups for m in g]
         if not models or not all(isinstance(m, AtomMLP) for m in models):
             raise TypeError("FusedStudents takes atom_mlp students only")
         folded = [_folded_layers(m) for m in models]
@@ -143,4 +153,4 @@ class FusedStudents(nn.Module):
         if self.tail is not None:
             w, b = self.tail
             out = torch.einsum("mbh,mth->mbt", torch.relu(out), w) + b[:, None, :]
-        return out
+        return torch.stack([part.mean(0) for part in out.split(self.group_sizes)])

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from gallon.evaluation.metrics import PRIMARY, evaluate, is_better, to_predictions
+from gallon.models.ensemble import members_of
 from gallon.train.batchnorm import recompute_batchnorm
 from gallon.train.objectives import Objective, TrainModule, resolve_terms, supervised_loss
 from gallon.train.schedule import build_scheduler, steps_per_epoch
@@ -70,18 +71,20 @@ class LocalSession:
 
 
 def build_train_module(task: TrainTask, spec: WorkerSpec, data) -> TrainModule:
-    """Model + objective; representation terms need the model's pooled size (probed once)."""
+    """Model + one objective per member; representation terms need each member's pooled size
+    (probed once)."""
     model = task.build_model(spec)
     dist = spec.distill
     terms = resolve_terms(spec.task, dist.kind, dist.weights, data.teacher_dims)
     model.eval()
-    with torch.no_grad():
-        probe = next(iter(task.batches(data, data.index["train"][:2], 2)))
-        _, h = task.forward(model, probe)
-    objective = Objective(
-        spec.task, terms, h.shape[1], dist.temperature, dist.projection, spec.label_smoothing
-    )
-    return TrainModule(model, objective, task.forward)
+    probe = next(iter(task.batches(data, data.index["train"][:2], 2)))
+    args = (dist.temperature, dist.projection, spec.label_smoothing)
+    objectives = []
+    for member in members_of(model):
+        with torch.no_grad():
+            _, h = task.forward(member, probe)
+        objectives.append(Objective(spec.task, terms, h.shape[1], *args))
+    return TrainModule(model, objectives, task.forward)
 
 
 def score_split(task: TrainTask, model, data, split: str, spec_task: str, device=None) -> dict:

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gallon.errors import ConfigError
+from gallon.models.ensemble import members_of
 
 
 @dataclass(frozen=True)
@@ -159,14 +160,24 @@ class Objective(nn.Module):
 
 
 class TrainModule(nn.Module):
-    """Model + objective as one module, so DDP syncs the projections' gradients too.
+    """Model + objectives as one module, so DDP syncs the projections' gradients too.
 
-    `forward_fn(model, batch) -> (out, h)` is the task's way of running the model on a batch."""
+    `objectives` holds one `Objective` per member of the model (`members_of`: an ensemble's
+    members, else the model itself); each member is scored on its own outputs and the loss is
+    their sum, so each member gets exactly the gradient it would get alone (the parts reported
+    are means over members). `forward_fn(member, batch) -> (out, h)` is the task's way of
+    running a network on a batch."""
 
-    def __init__(self, model: nn.Module, objective: Objective, forward_fn) -> None:
+    def __init__(self, model: nn.Module, objectives: list[Objective], forward_fn) -> None:
         super().__init__()
-        self.model, self.objective, self.forward_fn = model, objective, forward_fn
+        self.model, self.objectives, self.forward_fn = model, nn.ModuleList(objectives), forward_fn
 
     def forward(self, batch):
-        out, h = self.forward_fn(self.model, batch)
-        return self.objective(out, h, batch)
+        members = members_of(self.model)
+        total, parts = 0.0, {}
+        for member, objective in zip(members, self.objectives, strict=True):
+            loss, own = objective(*self.forward_fn(member, batch), batch)
+            total = total + loss
+            for k, v in own.items():
+                parts[k] = parts.get(k, 0.0) + v / len(members)
+        return total, parts

@@ -149,6 +149,7 @@ def graph_spec(role: Role, ctx: RunContext, seed: int) -> dict[str, Any]:
             "dropout": net.dropout,
             "pool": net.pool,
             "head_hidden": net.head_hidden,
+            "members": net.members,
             **features.atom_ids,
         },
         "train": dataclasses.asdict(net.train),

@@ -3,6 +3,7 @@ import torch
 
 from gallon.errors import ConfigError
 from gallon.models import MODELS, build_model, count_parameters
+from gallon.models.ensemble import members_of
 
 
 def graph_batch(n_graphs=3, atoms=4, in_dim=10, edge_dim=5):
@@ -80,3 +81,24 @@ def test_id_dropout_leaves_out_environment_ids_only_while_training():
     a, b = model.input(x), model.input(x)
     assert torch.equal(a[:, :4], b[:, :4])  # dense columns pass through untouched
     assert not torch.equal(a[:, 4:], b[:, 4:])  # a fresh draw of dropped ids each call
+
+
+def test_an_ensemble_predicts_its_members_mean_and_keeps_their_representations():
+    x, ei, ea, batch = graph_batch()
+    hp = {"name": "atom_mlp", "in_dim": 10, "num_tasks": 2, "hidden": 8, "members": 3}
+    torch.manual_seed(0)
+    model = build_model(hp).eval()
+    assert [type(m).__name__ for m in members_of(model)] == ["AtomMLP"] * 3
+    assert not model.uses_bonds
+    out, h = model(x, ei, ea, batch, 3)
+    each = [m(x, ei, ea, batch, 3) for m in members_of(model)]
+    assert torch.allclose(out, torch.stack([o for o, _ in each]).mean(0))
+    assert torch.equal(h, torch.cat([e for _, e in each], 1))
+    assert not torch.allclose(each[0][0], each[1][0])  # initialised independently
+    torch.manual_seed(0)
+    single = build_model({**hp, "members": 1})
+    assert members_of(single) == [single]
+    # the first member is the model a single run of the same seed would have built
+    first = members_of(model)[0]
+    assert all(torch.equal(a, b) for a, b in zip(single.parameters(), first.parameters()))
+    assert count_parameters(model) == 3 * count_parameters(single)

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from gallon.models.ensemble import MemberMean
 from gallon.models.gnn import GINE
 from gallon.models.student import AtomMLP
 from gallon.screen.fused import FusedStudents
@@ -83,3 +84,17 @@ def test_ids_only_features_fold_into_lookups(layers):
     fused = FusedStudents(members)
     assert all(t is not None for t in fused.tables) == (layers > 1)
     assert torch.allclose(fused(x, batch, 3), want, atol=1e-5)
+
+
+def test_an_ensemble_model_folds_to_its_members_mean():
+    members = [_student(2, "mean_sum", seed, ids=2, head=5) for seed in (0, 1)]
+    ensemble = MemberMean(members).eval()
+    single = _student(2, "mean_sum", 2, ids=2, head=5)
+    x, batch = _graphs()
+    x[:, 4:] = torch.randint(0, 5, (x.shape[0], 2)).float()
+    none = torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, 1)
+    with torch.no_grad():
+        want = torch.stack([ensemble(x, *none, batch, 4)[0], single(x, *none, batch, 4)[0]])
+    got = FusedStudents([ensemble, single], chunk_atoms=4)(x, batch, 4)
+    assert got.shape == (2, 4, 2)
+    assert torch.allclose(got, want, atol=1e-5)

@@ -126,3 +126,22 @@ def test_a_molecule_the_featurizer_rejects_is_an_error_row(tiny_run, monkeypatch
         None,
     ]
     assert table["logs"][1] is None and None not in (table["logs"][0], table["logs"][2])
+
+
+def test_an_ensemble_student_screens_and_exports_as_its_members_mean(tiny_run, tmp_path):
+    import onnxruntime
+
+    ctx = tiny_run(overrides=("student.members=2", "features.atoms=rich_morgan"))
+    train_role(ROLES["mlp"], 0, ctx, fit_local)
+    (member,) = load_model(ctx.out / "mlp")
+    smiles = ["CCO", "c1ccccc1C(=O)O", "CCCl", "[NH4+].[Cl-]"]
+    want = member.predict(smiles)[0]  # the module as trained: its members' mean
+    folded = Scorer([member]).score([None] * 4, smiles).to_pydict()["active"]
+    assert np.allclose(folded, want[:, 0], atol=1e-5, rtol=0)
+    (path,) = export_onnx([member], tmp_path / "export")
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    x = member.featurizer.atoms.many(mols)
+    sizes = np.array([m.GetNumAtoms() for m in mols], dtype=np.int64)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"x": x, "sizes": sizes})
+    assert np.allclose(got, want, atol=1e-5, rtol=0)

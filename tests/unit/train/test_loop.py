@@ -130,3 +130,17 @@ def test_each_epoch_draws_its_own_transfer_molecules():
     assert np.array_equal(drawn[1], epoch_positions(index, 10, 0, 1))  # and a seeded one
     assert not np.array_equal(drawn[1], epoch_positions(index, 10, 1, 1))
     assert np.array_equal(epoch_positions({"train": np.arange(4)}, 10, 0, 0), np.arange(4))
+
+
+def test_ensemble_members_train_exactly_as_they_would_alone(tiny_run):
+    """Each member has its own loss: without dropout (the only random draw while training),
+    the first member of two ends with the weights of a single model of the same seed."""
+    ctx = tiny_run(overrides=("student.dropout=0.0", "student.train.epochs=1"))
+    spec = ROLES["mlp"].spec(ctx, 0)
+    single = fit_local(spec).best_state
+    pair = fit_local({**spec, "model": {**spec["model"], "members": 2}})
+    assert pair.summary["epochs_run"] == 1
+    first = {k.removeprefix("members.0."): v for k, v in pair.best_state.items()}
+    assert all(torch.equal(single[k], first[k]) for k in single)
+    second = {k.removeprefix("members.1."): v for k, v in pair.best_state.items()}
+    assert not all(torch.equal(single[k], second[k]) for k in single)
