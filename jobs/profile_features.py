@@ -4,7 +4,8 @@
 
 Molecules are parsed fresh for each featurizer (RDKit caches Crippen contributions on a
 molecule, so a second pass over the same objects would read the cache). The last rows time the
-default student's network (folded, as screening runs it) on three of the featurizers. Prints a
+default student's network (folded, as screening runs it) on four of the featurizers, and with
+`student.members` 2 and 3 on the default one. Prints a
 Markdown table of µs per molecule and the ratio to parsing; docs/benchmarks.md quotes it.
 """
 
@@ -42,9 +43,10 @@ def per_molecule_us(fn, smiles: list[str]) -> float:
     return 1e6 * (time.perf_counter() - started) / len(mols)
 
 
-def network_us(atoms: str, smiles: list[str], batch: int = 1024) -> float:
+def network_us(atoms: str, smiles: list[str], batch: int = 1024, members: int = 1) -> float:
     """The default-config student (untrained weights: the cost does not depend on them), folded
-    for screening, one model, over batches of `batch` molecules: µs per molecule."""
+    for screening, one model of `members` members, over batches of `batch` molecules: µs per
+    molecule."""
     import numpy as np
     import torch
 
@@ -58,7 +60,8 @@ def network_us(atoms: str, smiles: list[str], batch: int = 1024) -> float:
     model = build_model(
         {"name": net.model, "in_dim": len(featurizer), "num_tasks": 1, "hidden": net.hidden,
          "layers": net.layers, "pool": net.pool, "head_hidden": net.head_hidden,
-         "id_columns": featurizer.id_columns, "id_buckets": featurizer.id_buckets}
+         "id_columns": featurizer.id_columns, "id_buckets": featurizer.id_buckets,
+         "members": members}
     ).eval()  # fmt: skip
     fused = FusedStudents([model])
     inputs = []
@@ -99,6 +102,13 @@ def main() -> int:
     for name in ("lean_morgan_hops", "lean_morgan", "rich_morgan", "morgan"):
         rows.append(
             (f"default student network on `{name}`, folded, fp32", network_us(name, smiles))
+        )
+    for members in (2, 3):  # `student.members`: each member's matmuls, one lookup table each
+        rows.append(
+            (
+                f"the same on `lean_morgan_hops`, {members} members",
+                network_us("lean_morgan_hops", smiles, members=members),
+            )
         )
     print(f"{len(smiles)} HIV molecules, randomised SMILES, one thread\n")
     print("| step, per molecule | µs | × parse |\n|---|---|---|")
