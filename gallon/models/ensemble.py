@@ -1,10 +1,11 @@
 """Several independently trained copies of one model, served as one: `NetConfig.members`.
 
-Each member has its own initialisation and its own loss (training sums nothing across members:
-`gallon.train.objectives.TrainModule` gives every member its own objective, teachers and
-projections included), so the members make different errors on molecules unlike the training
-set and their mean is better than any one of them. They share the batches, which is what makes
-K members cheaper to train than K runs: one data pipeline, one epoch loop.
+Each member has its own initialisation and its own objective, teachers and projections
+included (`gallon.train.objectives.TrainModule`; the training loss is the sum of the members'
+losses, so no member's gradient depends on another), so the members make different errors on
+molecules unlike the training set and their mean is better than any one of them. They share
+the batches, which is what makes K members cheaper to train than K runs: one data pipeline, one
+epoch loop.
 
 The forward pass returns the members' mean raw output (logits for classification, scaled values
 for regression) and their pooled representations side by side, so a saved ensemble predicts,
