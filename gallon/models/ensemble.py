@@ -3,7 +3,8 @@
 Each member has its own initialisation and its own objective, teachers and projections
 included (`gallon.train.objectives.TrainModule`; the training loss is the sum of the members'
 losses, so no member's gradient depends on another), so the members make different errors on
-molecules unlike the training set and their mean is better than any one of them. They share
+molecules unlike the training set and their mean can beat each of them (Lipophilicity yes,
+FreeSolv and BACE a tie: docs/benchmarks.md, "Several students in one model"). They share
 the batches, which is what makes K members cheaper to train than K runs: one data pipeline, one
 epoch loop.
 
