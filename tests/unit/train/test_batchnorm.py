@@ -9,8 +9,8 @@ from gallon.train.tasks import get_task
 
 
 def _student(tiny_run):
-    """The atom-MLP student: BatchNorm after each per-atom layer, and dropout 0.1."""
-    spec = WorkerSpec.parse(ROLES["mlp"].spec(tiny_run(), 0))
+    """One atom-MLP network (one member): BatchNorm after each per-atom layer, dropout 0.1."""
+    spec = WorkerSpec.parse(ROLES["mlp"].spec(tiny_run(overrides=("student.members=1",)), 0))
     task = get_task(spec.kind)
     data = task.load(spec)
     torch.manual_seed(0)

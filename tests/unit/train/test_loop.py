@@ -135,7 +135,7 @@ def test_each_epoch_draws_its_own_transfer_molecules():
 def test_ensemble_members_train_exactly_as_they_would_alone(tiny_run):
     """Each member has its own loss: without dropout (the only random draw while training),
     the first member of two ends with the weights of a single model of the same seed."""
-    ctx = tiny_run(overrides=("student.dropout=0.0", "student.train.epochs=1"))
+    ctx = tiny_run(overrides=("student.dropout=0.0", "student.train.epochs=1", "student.members=1"))
     spec = ROLES["mlp"].spec(ctx, 0)
     single = fit_local(spec).best_state
     pair = fit_local({**spec, "model": {**spec["model"], "members": 2}})
