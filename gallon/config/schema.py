@@ -214,9 +214,7 @@ def _teacher_net() -> NetConfig:
 
 def _student_net() -> NetConfig:
     # a hidden layer in the head and the decaying schedule: what ESOL's validation set preferred
-    # once the student trains on a transfer set (docs/benchmarks.md, "what was tried"); three
-    # members: better on Lipophilicity's validation beyond the seeds' spread, a tie on FreeSolv,
-    # BACE and ESOL (the rule and its runs: "Several students in one model")
+    # once the student trains on a transfer set (docs/benchmarks.md, "what was tried")
     train = TrainConfig(epochs=50, patience=50, schedule="warmup_exp")
     return NetConfig(
         model="atom_mlp",
@@ -225,7 +223,6 @@ def _student_net() -> NetConfig:
         dropout=0.1,
         pool="mean_sum",
         head_hidden=256,
-        members=3,
         train=train,
     )
 
