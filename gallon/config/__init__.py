@@ -1,4 +1,5 @@
-"""Typed configuration: dataclasses (`schema`) and the YAML/override loader (`loader`)."""
+"""Typed configuration: dataclasses (`schema` and its sections) and the YAML/override loader
+(`loader`)."""
 
 from gallon.config.loader import dump_yaml, load_config, to_dict
 from gallon.config.schema import (

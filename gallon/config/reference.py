@@ -1,7 +1,8 @@
 """Generate the configuration reference (docs/configuration.md) from the dataclasses.
 
-Each key's text is the attribute docstring under its field in `schema.py`; a test compares the
-generated text with docs/configuration.md, so the two cannot drift apart.
+Each key's text is the attribute docstring under its field in its section's dataclass
+(gallon/config/); a test compares the generated text with docs/configuration.md, so the two
+cannot drift apart.
 Regenerate with: python -m gallon.config.reference > docs/configuration.md
 """
 
@@ -12,7 +13,6 @@ import dataclasses
 import inspect
 import typing
 
-from gallon.config import schema
 from gallon.config.schema import Config
 
 
@@ -73,9 +73,10 @@ def render() -> str:
     lines = [
         "# Configuration reference",
         "",
-        "Generated from `gallon/config/schema.py` by `python -m gallon.config.reference`; a test",
-        "fails when the two differ. Set keys in a YAML file (`--config my.yaml`, merged over",
-        "`jobs/configs/default.yaml`) or on the command line (`--set section.key=value`).",
+        "Generated from the dataclasses in `gallon/config/` by",
+        "`python -m gallon.config.reference`; a test fails when the two differ. Set keys in a YAML",
+        "file (`--config my.yaml`, merged over `jobs/configs/default.yaml`) or on the command line",
+        "(`--set section.key=value`).",
         "Values are type-checked; a wrong key or value stops the run with one sentence.",
     ]
     section_docs = _field_docs(Config)
@@ -91,4 +92,3 @@ def render() -> str:
 
 if __name__ == "__main__":
     print(render(), end="")
-    del schema  # imported for its side effect of being the documented module

@@ -15,4 +15,4 @@ def test_docs_configuration_is_generated_from_the_dataclasses():
 def test_every_key_is_documented():
     cfg = Config()
     missing = [key for key, _, _, text in rows(Config, cfg) if not text and key.count(".") > 0]
-    assert not missing, f"keys without a docstring in schema.py: {missing}"
+    assert not missing, f"keys without a docstring in gallon/config/: {missing}"
