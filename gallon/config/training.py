@@ -41,6 +41,11 @@ class TrainConfig:
     (PyTorch's exponential average over the last training batches) or full_pass (recomputed
     before each validation from one pass over the epoch's training molecules, as
     torch.optim.swa_utils.update_bn does; a steadier validation curve for one forward pass)."""
+    ema: float = 0.0
+    """Exponential moving average of the weights, its decay per optimisation step (0: off). With
+    it, validation, the kept epoch and the saved model use the averaged weights (buffers such as
+    BatchNorm statistics averaged alike: `torch.optim.swa_utils.AveragedModel`), which smooths a
+    ragged validation curve; training itself is unchanged. 0.998 averages over ~500 steps."""
     num_workers: int = 1
     """Ray Train workers; more than one trains with DDP (gloo on CPU, NCCL on GPU)."""
     cpus_per_worker: int = 1
@@ -62,6 +67,7 @@ class TrainConfig:
         check(0 < self.lr_start_factor <= 1, "lr_start_factor", "must be in (0, 1]")
         check(0 < self.lr_end_factor <= 1, "lr_end_factor", "must be in (0, 1]")
         check(self.patience > 0, "patience", "must be positive")
+        check(0 <= self.ema < 1, "ema", "must be in [0, 1)")
         check(self.num_workers > 0, "num_workers", "must be positive")
         check(self.cpus_per_worker > 0, "cpus_per_worker", "must be positive")
         check(self.checkpoint_every > 0, "checkpoint_every", "must be positive")

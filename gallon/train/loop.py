@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gallon.evaluation.metrics import PRIMARY, evaluate, is_better, to_predictions
 from gallon.models.ensemble import members_of
@@ -131,6 +132,11 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
     per_epoch = transfer.per_epoch if transfer is not None else 0
     shard_size = len(epoch_positions(gs.index, per_epoch, seed, 0)) // session.world_size
     scheduler = build_scheduler(optimizer, tc, steps_per_epoch(shard_size, tc.batch_size))
+    # the weights validation sees and the run keeps: the model's, or their moving average
+    averaged = None
+    if tc.ema > 0:
+        averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(tc.ema), use_buffers=True)
+    evaluated = model if averaged is None else averaged.module
     metric = PRIMARY[task]
     select = metric if tc.select == "metric" else "loss"  # what picks the kept epoch
     state: dict[str, Any] = {
@@ -146,6 +152,8 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
     saved = session.restore()
     if saved is not None:
         module.load_state_dict(saved["module"])
+        if averaged is not None:
+            averaged.load_state_dict(saved["averaged"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         torch.set_rng_state(saved["rng"])
@@ -169,12 +177,14 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
             loss.backward()
             optimizer.step()
             scheduler.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             n_batches += 1
             for k, v in parts.items():
                 totals[k] = totals.get(k, 0.0) + v
         if tc.bn_stats == "full_pass":
-            recompute_batchnorm(kind, model, gs, train_pos, tc.batch_size, session.device)
-        val = score_split(kind, model, gs, "val", task, session.device)
+            recompute_batchnorm(kind, evaluated, gs, train_pos, tc.batch_size, session.device)
+        val = score_split(kind, evaluated, gs, "val", task, session.device)
         value = val[metric]
         if is_better(select, val[select], state["best_select"]) or state["best_state"] is None:
             state.update(
@@ -182,7 +192,7 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
                 best_select=val[select],
                 best_epoch=epoch,
                 bad_epochs=0,
-                best_state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+                best_state={k: v.detach().cpu().clone() for k, v in evaluated.state_dict().items()},
             )
         else:
             state["bad_epochs"] += 1
@@ -218,6 +228,7 @@ def run_loop(spec: dict[str, Any] | WorkerSpec, session: Session) -> dict[str, A
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
                 "rng": torch.get_rng_state(),
+                **({} if averaged is None else {"averaged": averaged.state_dict()}),
             }
         session.report({"epoch": state["epoch"], f"val_{metric}": value, "stop": stop}, full)
         if stop:

@@ -24,8 +24,9 @@ def test_same_seed_same_weights(tiny_run):
     assert not all(torch.equal(a.best_state[k], c.best_state[k]) for k in a.best_state)
 
 
-def test_resume_continues_exactly(tiny_run):
-    ctx = tiny_run()
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_resume_continues_exactly(tiny_run, ema):
+    ctx = tiny_run(overrides=(f"student.train.ema={ema}",))
     spec = ROLES["mlp"].spec(ctx, 0)
     full = LocalSession()
     full_summary = run_loop({**spec, "name": "m"}, full)
@@ -51,6 +52,19 @@ def test_resume_continues_exactly(tiny_run):
         torch.equal(resumed.saved["best_state"][k], full.saved["best_state"][k])
         for k in full.saved["best_state"]
     )
+
+
+def test_weight_averaging_changes_what_validation_sees_not_what_training_does(tiny_run):
+    spec = ROLES["mlp"].spec(tiny_run(), 0)
+    train = {**spec["train"], "patience": 100}
+    plain = fit_local({**spec, "train": {**train, "ema": 0.0}})
+    averaged = fit_local({**spec, "train": {**train, "ema": 0.9}})
+    losses = lambda fit, key: [h[key] for h in fit.summary["history"]]
+    assert losses(plain, "train_loss") == losses(averaged, "train_loss")
+    assert not np.allclose(losses(plain, "val_loss"), losses(averaged, "val_loss"))
+    weights = list(averaged.best_state)
+    assert weights == list(plain.best_state)  # saved like the model: same keys, loads alike
+    assert not all(torch.equal(plain.best_state[k], averaged.best_state[k]) for k in weights)
 
 
 def test_early_stopping(tiny_run):
