@@ -174,28 +174,35 @@ def _lm_molecules(cfg: Config, prepared: Prepared) -> pa.Table:
 
 
 def _transfer_set(cfg: Config, prepared: Prepared, out: Path):
+    from gallon.data.transfer import brics_analogues
     from gallon.train.transfer import prepare_transfer
 
     rows = prepared.molecules.column("row").to_pylist()
     held = set(prepared.splits["val"]) | set(prepared.splits["test"])
     written = [s for r, s in zip(rows, prepared.written) if r in held]
-    near = None  # pool `similar`: the training molecules the candidates are ranked against
-    if cfg.distill.transfer_pool == "similar":
-        train = set(prepared.splits["train"])
-        near = [s for r, s in zip(rows, prepared.written) if r in train]
+    train = set(prepared.splits["train"])
+    train_written = [s for r, s in zip(rows, prepared.written) if r in train]
+    d = cfg.distill
+    # pool `similar` ranks the candidates by nearness to the training molecules; pool `brics`
+    # makes its candidates from their fragments (twice the size: the leak filter drops some)
+    near = train_written if d.transfer_pool == "similar" else None
+    candidates = None
+    if d.transfer_pool == "brics":
+        candidates = brics_analogues(train_written, 2 * d.transfer, d.transfer_seed)
     own = prepared.molecules.column("smiles").to_pylist()
     f = cfg.features
     return prepare_transfer(
         out,
         own,
         written,
-        cfg.distill.transfer,
-        cfg.distill.transfer_seed,
+        d.transfer,
+        d.transfer_seed,
         f.student_atoms or f.atoms,  # only the graph-free student trains on the transfer set
         f.batch_size,
         f.concurrency,
         near,
         f.in_driver_below,
+        candidates,
     )
 
 

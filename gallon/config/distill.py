@@ -65,10 +65,12 @@ class DistillConfig:
     drug-like molecules at 140 standard deviations below its training labels), and one such
     target outweighs thousands of others in a squared error. all: every one. Classification
     teachers give probabilities, which need no such limit: all are kept."""
-    transfer_pool: Literal["random", "similar"] = "random"
-    """Which leak-free candidates make the transfer set: random (a seeded draw) or similar (those
-    nearest to the training molecules, by Morgan-fingerprint Tanimoto similarity; it tied random
-    on FreeSolv's and ESOL's validation sets, docs/benchmarks.md)."""
+    transfer_pool: Literal["random", "similar", "brics"] = "random"
+    """Which leak-free candidates make the transfer set: random (a seeded draw from the bundled
+    datasets), similar (those nearest to the training molecules, by Morgan-fingerprint Tanimoto
+    similarity; it tied random on FreeSolv's and ESOL's validation sets, docs/benchmarks.md) or
+    brics (new molecules joined from the training molecules' BRICS fragments, the same leak
+    filter applied; gallon.data.transfer.brics_analogues)."""
 
     def __post_init__(self) -> None:
         check(self.alpha is None or self.alpha >= 0, "alpha", "must not be negative")

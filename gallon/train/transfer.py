@@ -47,12 +47,14 @@ def prepare_transfer(
     concurrency: int,
     near: list[str] | None = None,
     in_driver_below: int = 0,
+    candidates: list[str] | None = None,
 ) -> TransferSet:
-    """Choose the transfer molecules (leak-free, see gallon.data.transfer; nearest to `near`,
-    the training molecules, when given) and featurise them."""
+    """Choose the transfer molecules (leak-free, see gallon.data.transfer; from `candidates`,
+    else the bundled datasets; nearest to `near`, the training molecules, when given) and
+    featurise them."""
     from gallon.features.stage import featurize
 
-    pool = transfer_pool(own, held_out, size, seed, near=near)
+    pool = transfer_pool(own, held_out, size, seed, candidates, near)
     folder = out / FOLDER
     table = pa.table({"row": pa.array(np.arange(len(pool)), pa.int64()), "smiles": pool})
     write_table(table, folder / "molecules.parquet")

@@ -11,7 +11,7 @@ import torch
 from gallon.config.loader import from_dict
 from gallon.config.schema import Config
 from gallon.data.splits import scaffold_of
-from gallon.data.transfer import transfer_pool
+from gallon.data.transfer import brics_analogues, transfer_pool
 from gallon.roles import ROLES
 from gallon.train.loop import LocalSession, fit_local, run_loop
 from gallon.train.stage import train_role
@@ -85,6 +85,26 @@ def test_transfer_set_holds_no_held_out_molecule_or_scaffold():
     assert transfer_pool(own, held_out, 2, 0, candidates) == transfer_pool(
         own, held_out, 2, 0, candidates
     )
+
+
+def test_brics_analogues_are_new_valid_molecules_and_leak_free_after_the_filter():
+    from rdkit import Chem
+
+    train = ["CCOc1ccccc1C(=O)NC1CC1", "Clc1ccc(OCC(=O)O)cc1", "CN(C)CCc1c[nH]c2ccccc12"]
+    made = brics_analogues(train, 30, seed=0)
+    assert len(made) == len(set(made)) >= 10
+    assert set(made) - {Chem.CanonSmiles(s) for s in train}  # new molecules, not the inputs
+    sizes = [Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in train]
+    for s in made:  # canonical, valid, and within the training molecules' size range
+        mol = Chem.MolFromSmiles(s)
+        assert mol is not None and Chem.MolToSmiles(mol) == s
+        assert min(sizes) <= mol.GetNumHeavyAtoms() <= max(sizes)
+    assert brics_analogues(train, 30, seed=0) == made
+    assert brics_analogues(train, 30, seed=1) != made
+    held_out = ["c1ccccc1OC", "C1CC1N"]  # the benzene and cyclopropane scaffolds are barred
+    pool = transfer_pool(train, held_out, 100, 0, made)
+    assert pool and not {scaffold_of(s) for s in pool} & {scaffold_of(s) for s in held_out}
+    assert brics_analogues([], 5) == [] and brics_analogues(["CCO"], 5) == []  # no fragments
 
 
 def test_similar_transfer_pool_takes_the_nearest_leak_free_candidates():
