@@ -267,6 +267,11 @@ ATOM_FEATURIZERS: dict[str, Callable[..., AtomFeaturizer]] = {
     "lean_morgan_hops": functools.partial(
         _environments, dense={"name": "rich", "contributions": False}, hops=2
     ),
+    # lean_morgan plus the dense columns' means over the atoms exactly 1, 2 and 3 bonds away
+    # (`EnvironmentFeaturizer.shells`): the three shells the D-MPNN teacher reads
+    "lean_morgan_shells": functools.partial(
+        _environments, dense={"name": "rich", "contributions": False}, shells=3
+    ),
 }
 
 

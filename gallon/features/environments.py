@@ -10,7 +10,9 @@ With `hops` = K > 0 the dense columns are followed by their mean over each atom'
 neighbours, applied K times (P·x, P²·x with P = D⁻¹A, from RDKit's adjacency matrix): continuous
 neighbourhood features that, unlike the ids, also say something about environments never seen in
 training. A fixed operator computed in the featurizer, as SIGN/SGC precompute theirs; the model
-still sees no bonds.
+still sees no bonds. With `shells` = K > 0 instead, the dense columns are followed by their mean
+over the atoms at exactly d bonds, d = 1..K (RDKit's topological distance matrix): the shells a
+K-layer message-passing network reads, without P²'s walks back to the atom itself.
 
 Output (n_atoms, dense·(K + 1) + R + 1) float32: an optional dense featurizer's columns (and
 their neighbour means) first, then R + 1 integer columns, identifier mod (buckets − 1) (the
@@ -33,7 +35,12 @@ class EnvironmentFeaturizer:
     name = "morgan"
 
     def __init__(
-        self, radius: int = 2, buckets: int = 2048, dense: Any = None, hops: int = 0
+        self,
+        radius: int = 2,
+        buckets: int = 2048,
+        dense: Any = None,
+        hops: int = 0,
+        shells: int = 0,
     ) -> None:
         from gallon.features.atoms import build_atom_featurizer
 
@@ -41,16 +48,21 @@ class EnvironmentFeaturizer:
             raise ValueError("morgan features need 0 <= radius <= 4 and 2 <= buckets <= 2**24")
         if not 0 <= hops <= 4 or (hops and not dense):
             raise ValueError("morgan features: hops (0-4) average dense columns; give `dense`")
+        if not 0 <= shells <= 6 or (shells and not dense) or (shells and hops):
+            raise ValueError("morgan features: shells (0-6) replace hops and need `dense`")
         self._params = {"radius": radius, "buckets": buckets, "dense": dense}
         if hops:  # absent from specs without it, so that stored specs stay valid
             self._params["hops"] = hops
-        self._hops = hops
+        if shells:
+            self._params["shells"] = shells
+        self._hops, self._shells = hops, shells
         self._dense = build_atom_featurizer(dense) if dense else None
         self._generator = rdFingerprintGenerator.GetMorganGenerator(
             radius=radius, includeRedundantEnvironments=True, includeChirality=True
         )
         self.id_columns, self.id_buckets = radius + 1, buckets
-        self._dense_dim = len(self._dense) * (hops + 1) if self._dense is not None else 0
+        rounds = hops + shells + 1
+        self._dense_dim = len(self._dense) * rounds if self._dense is not None else 0
 
     def __len__(self) -> int:
         return self._dense_dim + self.id_columns
@@ -86,6 +98,8 @@ class EnvironmentFeaturizer:
         dense = self._dense.many(mols)
         if self._hops:
             dense = neighbour_means(mols, dense, self._hops)
+        if self._shells:
+            dense = shell_means(mols, dense, self._shells)
         return np.concatenate([dense, ids], axis=1)
 
 
@@ -108,3 +122,21 @@ def neighbour_means(mols: Sequence[Chem.Mol], x: np.ndarray, hops: int) -> np.nd
     for _ in range(hops):
         out.append(np.asarray(p @ out[-1], dtype=np.float32))
     return np.concatenate(out, axis=1)
+
+
+def shell_means(mols: Sequence[Chem.Mol], x: np.ndarray, shells: int) -> np.ndarray:
+    """(total atoms, D) per-atom features of `mols` stacked → (total atoms, D·(shells + 1)): x,
+    then for d = 1..shells each atom's mean of x over the atoms exactly d bonds away (zero where
+    there are none; across fragments the distance is infinite)."""
+    blocks: list[list[np.ndarray]] = [[] for _ in range(shells)]
+    start = 0
+    for mol in mols:
+        n = mol.GetNumAtoms()
+        dist = Chem.GetDistanceMatrix(mol)
+        rows = x[start : start + n]
+        for d in range(1, shells + 1):
+            ring = (dist == d).astype(np.float32)
+            count = ring.sum(1, keepdims=True)
+            blocks[d - 1].append(ring @ rows / np.maximum(count, 1.0))
+        start += n
+    return np.concatenate([x, *(np.concatenate(b) for b in blocks)], axis=1).astype(np.float32)

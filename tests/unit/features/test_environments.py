@@ -55,6 +55,29 @@ def test_neighbour_means_average_bonded_atoms_per_molecule():
     assert build_atom_featurizer(f.spec()).spec() == f.spec()
 
 
+def test_shell_means_average_atoms_at_exact_distances():
+    f = build_atom_featurizer("lean_morgan_shells")
+    lean = build_atom_featurizer("lean_morgan")
+    mols = [Chem.MolFromSmiles(s) for s in MOLS]
+    x, base = f.many(mols), lean.many(mols)
+    d = len(lean) - lean.id_columns
+    assert x.shape == (len(base), 4 * d + 3)
+    assert np.array_equal(x[:, :d], base[:, :d]) and np.array_equal(x[:, -3:], base[:, -3:])
+    # alanine C[C@H](N)C(=O)O: from atom 0, atom 1 is 1 bond away; 2 and 3 are 2; 4 and 5 are 3
+    ala = lean.many([mols[2]])[:, :d]
+    row = f.many([mols[2]])[0]
+    assert np.allclose(row[d : 2 * d], ala[1])
+    assert np.allclose(row[2 * d : 3 * d], ala[[2, 3]].mean(0))
+    assert np.allclose(row[3 * d : 4 * d], ala[[4, 5]].mean(0))
+    # the first shell is the one-hop neighbour mean
+    hops = build_atom_featurizer("lean_morgan_hops").many(mols)
+    assert np.allclose(x[:, d : 2 * d], hops[:, d : 2 * d])
+    # no shell crosses molecules or fragments: Na+ and the lone O have empty shells
+    assert np.array_equal(x, np.concatenate([f(m) for m in mols]))
+    assert not x[-1, d:-3].any() and not x[-2, d:-3].any()
+    assert build_atom_featurizer(f.spec()).spec() == f.spec()
+
+
 def test_atom_input_embeds_ids_and_starts_at_zero():
     layer = AtomInput(in_dim=5, id_columns=3, id_buckets=8, id_dim=4)
     x = torch.tensor([[0.5, -1.0, 1.0, 2.0, 7.0]])
