@@ -35,14 +35,20 @@ def test_dense_part_comes_first_and_spec_round_trips():
     assert g.spec() == f.spec() and np.array_equal(g(mol), x)
 
 
-def test_neighbour_means_average_bonded_atoms_per_molecule():
-    f = build_atom_featurizer("lean_morgan_hops")
-    lean = build_atom_featurizer("lean_morgan")
+def with_lean_columns(name: str, rounds: int):
+    """`name`'s features of MOLS, checked to be lean_morgan's dense columns, `rounds` − 1 derived
+    blocks of the same width, then lean_morgan's ids; returns (featurizer, x, lean, mols, d)."""
+    f, lean = build_atom_featurizer(name), build_atom_featurizer("lean_morgan")
     mols = [Chem.MolFromSmiles(s) for s in MOLS]
     x, base = f.many(mols), lean.many(mols)
     d = len(lean) - lean.id_columns
-    assert x.shape == (len(base), 3 * d + 3)
+    assert x.shape == (len(base), rounds * d + 3)
     assert np.array_equal(x[:, :d], base[:, :d]) and np.array_equal(x[:, -3:], base[:, -3:])
+    return f, x, lean, mols, d
+
+
+def test_neighbour_means_average_bonded_atoms_per_molecule():
+    f, x, lean, mols, d = with_lean_columns("lean_morgan_hops", 3)
     # alanine C[C@H](N)C(=O)O: atom 1 (the stereocentre) is bonded to atoms 0, 2 and 3
     ala = lean.many([mols[2]])[:, :d]
     one = f.many([mols[2]])[:, d : 2 * d]
@@ -56,13 +62,7 @@ def test_neighbour_means_average_bonded_atoms_per_molecule():
 
 
 def test_shell_means_average_atoms_at_exact_distances():
-    f = build_atom_featurizer("lean_morgan_shells")
-    lean = build_atom_featurizer("lean_morgan")
-    mols = [Chem.MolFromSmiles(s) for s in MOLS]
-    x, base = f.many(mols), lean.many(mols)
-    d = len(lean) - lean.id_columns
-    assert x.shape == (len(base), 4 * d + 3)
-    assert np.array_equal(x[:, :d], base[:, :d]) and np.array_equal(x[:, -3:], base[:, -3:])
+    f, x, lean, mols, d = with_lean_columns("lean_morgan_shells", 4)
     # alanine C[C@H](N)C(=O)O: from atom 0, atom 1 is 1 bond away; 2 and 3 are 2; 4 and 5 are 3
     ala = lean.many([mols[2]])[:, :d]
     row = f.many([mols[2]])[0]
