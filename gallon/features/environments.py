@@ -135,8 +135,8 @@ def shell_means(mols: Sequence[Chem.Mol], x: np.ndarray, shells: int) -> np.ndar
         dist = Chem.GetDistanceMatrix(mol)
         rows = x[start : start + n]
         for d in range(1, shells + 1):
-            ring = (dist == d).astype(np.float32)
-            count = ring.sum(1, keepdims=True)
-            blocks[d - 1].append(ring @ rows / np.maximum(count, 1.0))
+            shell = (dist == d).astype(np.float32)
+            count = shell.sum(1, keepdims=True)
+            blocks[d - 1].append(shell @ rows / np.maximum(count, 1.0))
         start += n
     return np.concatenate([x, *(np.concatenate(b) for b in blocks)], axis=1).astype(np.float32)
