@@ -139,4 +139,4 @@ def shell_means(mols: Sequence[Chem.Mol], x: np.ndarray, shells: int) -> np.ndar
             count = shell.sum(1, keepdims=True)
             blocks[d - 1].append(shell @ rows / np.maximum(count, 1.0))
         start += n
-    return np.concatenate([x, *(np.concatenate(b) for b in blocks)], axis=1).astype(np.float32)
+    return np.concatenate([x, *(np.concatenate(b) for b in blocks)], axis=1)
